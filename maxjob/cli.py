@@ -1,0 +1,357 @@
+"""The `maxjob` command line: flags in, one run function per command, exit status out.
+
+Only this module imports typer. Each command turns its flags into an options object and calls one
+function that does the work; a `MaxjobError` becomes one stderr line (plus a hint) and its exit
+status. Nothing here is imported by the rest of the package.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, NoReturn
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+from maxjob import __version__
+from maxjob.config import REGIONS
+from maxjob.errors import MaxjobError
+from maxjob.output import Streams
+from maxjob.session import ConnectionOptions
+
+OUTPUT = "Output"
+CONNECTION = "Connection"
+WATCHING = "Watching"
+
+EXIT_STATUSES = """\
+Exit status:
+  0    success; for watch/wait, the job(s) succeeded
+  1    unexpected error, unreadable response
+  2    usage error (bad flag, missing region, bad input)
+  3    job failed (watch, wait, info --exit-status)
+  4    credentials missing or rejected, permission denied, clock skew
+  5    job not found
+  6    network or service unavailable after retries
+  7    job cancelled
+  8    job still running (info --exit-status)
+  124  watch/wait reached --timeout
+  130  interrupted (Ctrl-C)"""
+
+
+class _Help:
+    """Plain-text help (rich help would import rich's tables on every --help), with options
+    grouped by panel and the epilog's examples kept line by line."""
+
+    def format_options(self: Any, ctx: Any, formatter: Any) -> None:
+        arguments: list[tuple[str, str]] = []
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                arguments.append(record)
+            else:
+                groups.setdefault(getattr(param, "rich_help_panel", None) or "Options", []).append(
+                    record
+                )
+        if arguments:
+            with formatter.section("Arguments"):
+                formatter.write_dl(arguments)
+        for title, rows in groups.items():
+            with formatter.section(f"{title} options" if title != "Options" else title):
+                formatter.write_dl(rows)
+        if isinstance(self, TyperGroup):
+            self.format_commands(ctx, formatter)
+
+    def format_epilog(self: Any, ctx: Any, formatter: Any) -> None:
+        if self.epilog:
+            formatter.write_paragraph()
+            for line in self.epilog.splitlines():
+                formatter.write(f"{line}\n" if line else "\n")
+
+
+class Command(_Help, TyperCommand):
+    pass
+
+
+class Group(_Help, TyperGroup):
+    pass
+
+
+app = typer.Typer(
+    name="maxjob",
+    cls=Group,
+    help="See what a MaxCompute job is doing, why it waits, what it cost and how it ended.",
+    epilog=(
+        "Examples:\n"
+        "  maxjob demo                        try everything against a built-in emulator\n"
+        "  maxjob info $ID                    show a job\n"
+        "  maxjob info $ID -o json | jq .status\n"
+        "  maxjob wait $ID && echo done\n\n" + EXIT_STATUSES
+    ),
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+
+
+class OutputFormat(enum.StrEnum):
+    table = "table"
+    plain = "plain"
+    json = "json"
+    jsonl = "jsonl"
+    timeline = "timeline"
+
+
+def _complete_region(incomplete: str) -> list[str]:
+    return [region for region in REGIONS if region.startswith(incomplete)]
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"maxjob {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Show the version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """See what a MaxCompute job is doing, why it waits, what it cost and how it ended."""
+
+
+# Options shared by the commands that call the API.
+Region = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        "-r",
+        help="Region id, like cn-hangzhou [env ALIBABA_CLOUD_REGION_ID; else the profile's].",
+        rich_help_panel=CONNECTION,
+        autocompletion=_complete_region,
+        show_default=False,
+    ),
+]
+Endpoint = Annotated[
+    str | None,
+    typer.Option(
+        help="API endpoint, host[:port] or URL [env MAXJOB_ENDPOINT; "
+        "default https://maxcompute.<region>.aliyuncs.com].",
+        rich_help_panel=CONNECTION,
+        show_default=False,
+    ),
+]
+Vpc = Annotated[
+    bool,
+    typer.Option(
+        "--vpc",
+        help="Use the VPC endpoint maxcompute-vpc.<region>.aliyuncs.com.",
+        rich_help_panel=CONNECTION,
+    ),
+]
+Profile = Annotated[
+    str | None,
+    typer.Option(
+        help="aliyun CLI / credentials profile [env ALIBABA_CLOUD_PROFILE].",
+        rich_help_panel=CONNECTION,
+        show_default=False,
+    ),
+]
+RequestTimeout = Annotated[
+    float | None,
+    typer.Option(
+        help="Seconds to wait for an answer (connecting: at most 5).  [default: 10]",
+        rich_help_panel=CONNECTION,
+        show_default=False,
+    ),
+]
+MaxAttempts = Annotated[
+    int | None,
+    typer.Option(
+        help="Attempts per request; 1 disables retries.  [default: 3]",
+        rich_help_panel=CONNECTION,
+        show_default=False,
+    ),
+]
+CaBundle = Annotated[
+    str | None,
+    typer.Option(
+        help="CA certificates (PEM) to trust [env SSL_CERT_FILE, SSL_CERT_DIR].",
+        rich_help_panel=CONNECTION,
+        show_default=False,
+    ),
+]
+Debug = Annotated[
+    bool,
+    typer.Option(
+        "--debug",
+        help="Request and response metadata on stderr, secrets masked.",
+        rich_help_panel=CONNECTION,
+    ),
+]
+Output = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="table, plain, json, jsonl or timeline [default: table on a terminal, else plain].",
+        rich_help_panel=OUTPUT,
+        show_default=False,
+        case_sensitive=False,
+    ),
+]
+Jq = Annotated[
+    str | None,
+    typer.Option(
+        "--jq",
+        help="Filter the JSON with a jq program; strings print raw.",
+        rich_help_panel=OUTPUT,
+        show_default=False,
+    ),
+]
+Utc = Annotated[
+    bool,
+    typer.Option(
+        "--utc",
+        help="Show times in UTC (default: local time on a terminal).",
+        rich_help_panel=OUTPUT,
+    ),
+]
+NoColor = Annotated[
+    bool,
+    typer.Option(
+        "--no-color",
+        help="No colour (also NO_COLOR; FORCE_COLOR forces it).",
+        rich_help_panel=OUTPUT,
+    ),
+]
+
+
+def _streams(no_color: bool = False) -> Streams:
+    return Streams(no_color=no_color)
+
+
+def _execute(streams: Streams, work: Callable[[], int]) -> NoReturn:
+    """Run a command's work; turn its outcome into the exit status."""
+    try:
+        code = work()
+    except MaxjobError as exc:
+        streams.error(exc)
+        code = exc.exit_code
+    except BrokenPipeError:
+        _silence_stdout()
+        code = 141
+    except KeyboardInterrupt:
+        streams.message("maxjob: interrupted")
+        code = 130
+    raise typer.Exit(code)
+
+
+def _silence_stdout() -> None:
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+@app.command(
+    cls=Command,
+    epilog=(
+        "Examples:\n"
+        "  maxjob info 20230410071055424gqt9ulc2yuo\n"
+        "  maxjob info $ID -o json | jq .status\n"
+        "  maxjob info $ID --jq '.jobSubStatusList[-1].description'\n"
+        "  cat ids.txt | maxjob info - -o jsonl --concurrency 16\n"
+        "  maxjob info 'https://logview.aliyun.com/logview/?h=...&i=...'"
+    ),
+)
+def info(
+    ids: Annotated[
+        list[str],
+        typer.Argument(
+            help="Instance ids or Logview links; - reads them from stdin, one a line.",
+            show_default=False,
+        ),
+    ],
+    output: Output = None,
+    jq: Jq = None,
+    utc: Utc = False,
+    no_color: NoColor = False,
+    exit_status: Annotated[
+        bool,
+        typer.Option(
+            "--exit-status",
+            help="Exit 3 if a job failed, 7 if cancelled, 8 if still running.",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = False,
+    concurrency: Annotated[
+        int,
+        typer.Option(help="Jobs fetched at once.", rich_help_panel=CONNECTION, min=1, max=64),
+    ] = 8,
+    region: Region = None,
+    endpoint: Endpoint = None,
+    vpc: Vpc = False,
+    profile: Profile = None,
+    request_timeout: RequestTimeout = None,
+    max_attempts: MaxAttempts = None,
+    ca_bundle: CaBundle = None,
+    debug: Debug = False,
+) -> None:
+    """Fetch and show one or more jobs."""
+    from maxjob.info import InfoOptions, run_info
+
+    streams = _streams(no_color)
+    options = InfoOptions(
+        refs=tuple(ids),
+        output=output.value if output else None,
+        jq=jq,
+        utc=utc,
+        exit_status=exit_status,
+        concurrency=concurrency,
+        connection=ConnectionOptions(
+            region, endpoint, vpc, profile, request_timeout, max_attempts, debug, ca_bundle
+        ),
+    )
+    _execute(streams, lambda: run_info(options, streams))
+
+
+@app.command(
+    cls=Command,
+    epilog=(
+        "Examples:\n"
+        "  maxjob emulator                    serve on 127.0.0.1:8765\n"
+        "  maxjob emulator --port 0 --jobs my-jobs.json"
+    ),
+)
+def emulator(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1; 0 picks a free one.")] = 8765,
+    jobs: Annotated[
+        str | None,
+        typer.Option(help="JSON file of extra jobs (see the README).", show_default=False),
+    ] = None,
+    latency: Annotated[
+        float, typer.Option(help="Seconds added to every answer (for benchmarks).")
+    ] = 0.0,
+) -> None:
+    """Serve a local MaxCompute OpenAPI emulator (no account needed)."""
+    from maxjob.emulator_main import run_emulator
+
+    streams = _streams()
+    _execute(streams, lambda: run_emulator(port=port, jobs=jobs, latency=latency, streams=streams))
+
+
+def main() -> None:
+    """The console script's entry point."""
+    app()

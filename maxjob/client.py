@@ -1,0 +1,532 @@
+"""`MaxComputeClient`: a signed GetJobInfo call over one httpx connection pool, retried.
+
+It maps every way a call can fail (network, HTTP status, either error shape, a bad body) to the
+tree in `maxjob.errors`, retries only what can succeed later, and never takes longer than its
+deadline. The only importer of httpx besides `signing`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import ssl
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from maxjob import __version__
+from maxjob.config import Settings
+from maxjob.credentials import Credentials
+from maxjob.errors import (
+    CredentialsError,
+    MaxjobError,
+    NotFoundError,
+    ResponseError,
+    ServiceError,
+    TransientError,
+    UsageError,
+)
+from maxjob.models import JobInfo
+from maxjob.protocol import ACTION_GET_JOB_INFO, API_VERSION, JOB_INFO_PATH
+from maxjob.signing import AcsV3Auth, percent_encode
+
+MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_JSON_DEPTH = 64
+# Backoff: full jitter, uniform(0, min(cap, base * 2**n)); throttling backs off harder.
+BACKOFF_BASE = 0.25
+THROTTLE_BACKOFF_BASE = 1.0
+BACKOFF_CAP = 20.0
+RETRY_AFTER_CAP = 30.0
+# Room for the sleeps between attempts in the whole-call deadline.
+SLEEP_ALLOWANCE = 30.0
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRYABLE_CODES = frozenset({"ServiceUnavailable", "InternalError"})
+USER_AGENT = f"maxjob/{__version__}"
+
+_CREDENTIAL_CODE_PREFIXES = (
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "InvalidAccessKeyId",
+    "InvalidSecurityToken",
+    "InvalidTimeStamp",
+    "SignatureNonceUsed",
+    "InvalidAuthorization",
+    "MissingAuthorization",
+)
+_PERMISSION_CODE_PREFIXES = ("NoPermission", "NO_PERMISSION", "Forbidden", "AccessDenied")
+_NOT_FOUND_CODES = frozenset({"OBJECT_NOT_EXIST", "NoSuchJob", "JobNotFound", "NoSuchInstance"})
+_USAGE_CODE_PREFIXES = ("ILLEGAL_ARGUMENT", "InvalidParameter", "MissingParameter")
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """What the client tells its caller before it sleeps and tries again."""
+
+    instance_id: str
+    attempt: int
+    max_attempts: int
+    reason: str
+    delay: float
+
+
+class MaxComputeClient:
+    """GetJobInfo over one connection pool. Safe to share between threads."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        credentials: Credentials,
+        *,
+        pool_size: int = 8,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        uniform: Callable[[float, float], float] = random.uniform,
+        on_retry: Callable[[RetryNotice], None] | None = None,
+        debug: Callable[[str], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.credentials = credentials
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._uniform = uniform
+        self._on_retry = on_retry
+        self._debug = debug if settings.debug else None
+        self._auth = AcsV3Auth(credentials)
+        self._http = httpx.Client(
+            base_url=settings.endpoint,
+            headers={
+                "accept": "application/json",
+                "accept-encoding": "identity",
+                "user-agent": USER_AGENT,
+                "x-acs-action": ACTION_GET_JOB_INFO,
+                "x-acs-version": API_VERSION,
+            },
+            follow_redirects=False,
+            verify=_ssl_context(settings),
+            limits=httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size),
+            transport=transport,
+            trust_env=True,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> MaxComputeClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def call_budget(self) -> float:
+        """The most one call may take, every attempt and every sleep included."""
+        s = self.settings
+        return s.max_attempts * (s.connect_timeout + s.read_timeout) + SLEEP_ALLOWANCE
+
+    def get_job_info(self, instance_id: str, *, deadline: float | None = None) -> JobInfo:
+        """Fetch one job. `deadline` is a `monotonic()` time the whole call must end by."""
+        if not instance_id:
+            raise UsageError("an instance id cannot be empty")
+        end = self._monotonic() + self.call_budget
+        if deadline is not None:
+            end = min(end, deadline)
+        path = JOB_INFO_PATH.format(instance_id=percent_encode(instance_id))
+        attempts = self.settings.max_attempts
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._attempt(path, instance_id, end)
+            except TransientError as exc:
+                last = exc
+            remaining = end - self._monotonic()
+            if attempt >= attempts:
+                raise _gave_up(last, f"after {attempt} attempt{'s' if attempt > 1 else ''}")
+            delay = self._delay(attempt, last)
+            if delay >= remaining:
+                raise _gave_up(last, f"after {attempt} attempts; no time left to retry")
+            if self._on_retry:
+                self._on_retry(RetryNotice(instance_id, attempt, attempts, last.one_line(), delay))
+            self._sleep(delay)
+
+    def get_many(
+        self, instance_ids: Iterable[str], *, concurrency: int = 8
+    ) -> Iterator[tuple[str, JobInfo | MaxjobError]]:
+        """Fetch many jobs concurrently and yield them in the order given, each as soon as it and
+        all before it are done; at most about 2 x concurrency are held at once."""
+        ids = iter(instance_ids)
+        if concurrency <= 1:
+            for instance_id in ids:
+                yield instance_id, self._fetch_or_error(instance_id)
+            return
+        from collections import deque
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        window: deque[tuple[str, Future[JobInfo | MaxjobError]]] = deque()
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="maxjob") as pool:
+            try:
+                for instance_id in ids:
+                    window.append((instance_id, pool.submit(self._fetch_or_error, instance_id)))
+                    while len(window) >= 2 * concurrency:
+                        first_id, future = window.popleft()
+                        yield first_id, future.result()
+                while window:
+                    first_id, future = window.popleft()
+                    yield first_id, future.result()
+            finally:
+                for _, future in window:
+                    future.cancel()
+
+    def _fetch_or_error(self, instance_id: str) -> JobInfo | MaxjobError:
+        try:
+            return self.get_job_info(instance_id)
+        except MaxjobError as exc:
+            return exc
+
+    def _delay(self, attempt: int, error: TransientError) -> float:
+        if error.retry_after is not None:
+            return min(max(error.retry_after, 0.0), RETRY_AFTER_CAP)
+        base = THROTTLE_BACKOFF_BASE if error.throttled else BACKOFF_BASE
+        return self._uniform(0.0, min(BACKOFF_CAP, base * 2 ** (attempt - 1)))
+
+    def _attempt(self, path: str, instance_id: str, end: float) -> JobInfo:
+        remaining = end - self._monotonic()
+        if remaining <= 0:
+            raise TransientError("the call ran out of time")
+        s = self.settings
+        timeout = httpx.Timeout(
+            connect=min(s.connect_timeout, remaining),
+            read=min(s.read_timeout, remaining),
+            write=min(s.read_timeout, remaining),
+            pool=min(s.read_timeout, remaining),
+        )
+        host = s.host
+        started = self._monotonic()
+        try:
+            with self._http.stream("GET", path, timeout=timeout, auth=self._auth) as response:
+                self._log_request(response.request)
+                body = self._read_body(response, end)
+        except httpx.ConnectTimeout:
+            raise TransientError(f"connecting to {host} timed out") from None
+        except httpx.TimeoutException:
+            raise TransientError(f"{host} did not answer in time") from None
+        except httpx.ConnectError as exc:
+            raise _connect_error(host, exc) from None
+        except httpx.ProxyError as exc:
+            raise TransientError(f"the proxy refused the connection to {host}: {exc}") from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+            raise TransientError(f"the connection to {host} was reset or closed early") from None
+        except httpx.UnsupportedProtocol as exc:
+            raise UsageError(f"cannot use endpoint {s.endpoint}: {exc}") from None
+        except httpx.TransportError as exc:
+            raise TransientError(f"network error talking to {host}: {type(exc).__name__}") from None
+        self._log_response(response, self._monotonic() - started)
+        return self._interpret(response, body, instance_id)
+
+    def _read_body(self, response: httpx.Response, end: float) -> bytes:
+        length = response.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            raise ResponseError(
+                f"the response is {int(length)} bytes, over the 10 MiB limit; not read",
+                http_status=response.status_code,
+            )
+        if 300 <= response.status_code < 400:
+            return b""
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_raw():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise ResponseError(
+                    "the response is over the 10 MiB limit; stopped reading",
+                    http_status=response.status_code,
+                )
+            if self._monotonic() > end:
+                raise TransientError(f"{self.settings.host} sent its answer too slowly")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _interpret(self, response: httpx.Response, body: bytes, instance_id: str) -> JobInfo:
+        status = response.status_code
+        request_id = response.headers.get("x-acs-request-id") or None
+        if 300 <= status < 400:
+            target = urlsplit(response.headers.get("location", "")).hostname or "an unnamed host"
+            raise ServiceError(
+                f"{self.settings.host} answered HTTP {status}, a redirect to {target}; "
+                "redirects are not followed",
+                hint="check --endpoint (or MAXJOB_ENDPOINT): it should be the MaxCompute API host",
+                request_id=request_id,
+                http_status=status,
+            )
+        try:
+            document = parse_json(body)
+        except ValueError as exc:
+            raise _unreadable(status, str(exc), self.settings.host, request_id) from None
+        if not isinstance(document, dict):
+            raise _unreadable(status, "not a JSON object", self.settings.host, request_id)
+        request_id = request_id or _text(document.get("requestId") or document.get("RequestId"))
+        http_code = document.get("httpCode")
+        body_ok = http_code is None or (isinstance(http_code, int) and 200 <= http_code < 300)
+        data = document.get("data")
+        if 200 <= status < 300 and body_ok and isinstance(data, dict):
+            return JobInfo.from_api(data)
+        code = _text(document.get("Code")) or _text(document.get("errorCode"))
+        message = _text(document.get("Message")) or _text(document.get("errorMsg"))
+        if 200 <= status < 300 and body_ok and code is None:
+            raise ResponseError(
+                "the response has no job data (no `data` object)", request_id=request_id
+            )
+        effective = (
+            http_code
+            if isinstance(http_code, int) and not isinstance(http_code, bool) and http_code >= 300
+            else status
+        )
+        raise self._classify(code, effective, message, request_id, instance_id, response)
+
+    def _classify(
+        self,
+        code: str | None,
+        status: int,
+        message: str | None,
+        request_id: str | None,
+        instance_id: str,
+        response: httpx.Response,
+    ) -> MaxjobError:
+        what = (message or "").strip() or f"HTTP {status}"
+        what = what.splitlines()[0][:300]
+        c = code or ""
+        common: dict[str, Any] = {"code": code, "request_id": request_id, "http_status": status}
+        if c.startswith("Throttling") or c in RETRYABLE_CODES:
+            return TransientError(what, retry_after=_retry_after(response), **common)
+        if c.startswith(_CREDENTIAL_CODE_PREFIXES):
+            return CredentialsError(what, hint=self._credential_hint(c, response), **common)
+        if c.startswith(_PERMISSION_CODE_PREFIXES) or status in (401, 403):
+            region = self.settings.region or "<region>"
+            return CredentialsError(
+                what,
+                hint="grant the RAM action odps:GetJobInfo on "
+                f"acs:odps:{region}:<account-id>:job/{instance_id} (or job/*)",
+                **common,
+            )
+        if c in _NOT_FOUND_CODES or (status == 404 and not c.startswith("InvalidApi")):
+            where = f" in region {self.settings.region}" if self.settings.region else ""
+            return NotFoundError(
+                f"job {instance_id} not found{where}: {what}",
+                hint="check the instance id and the region: jobs are looked up in one region",
+                **common,
+            )
+        if status in RETRYABLE_STATUSES:
+            return TransientError(what, retry_after=_retry_after(response), **common)
+        if c.startswith(_USAGE_CODE_PREFIXES) or c == "ILLEGAL_ARGUMENT":
+            return UsageError(what, **common)
+        if c.startswith("InvalidApi"):
+            return ServiceError(
+                what,
+                hint="is --endpoint a MaxCompute API endpoint of version 2022-01-04?",
+                **common,
+            )
+        if status >= 500:
+            return ServiceError(what, **common)
+        return MaxjobError(what, **common)
+
+    def _credential_hint(self, code: str, response: httpx.Response) -> str:
+        source = self.credentials.source
+        if code.startswith("InvalidTimeStamp"):
+            local = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            server = response.headers.get("date")
+            theirs = ""
+            if server:
+                try:
+                    theirs = f", the server's {parsedate_to_datetime(server):%Y-%m-%dT%H:%M:%SZ}"
+                except (TypeError, ValueError):
+                    theirs = ""
+            return (
+                f"this machine's clock says {local}{theirs}; requests must be signed within "
+                "15 minutes of the server's time: synchronise the clock (NTP)"
+            )
+        if code.startswith("SignatureDoesNotMatch"):
+            extra = "" if self.settings.debug else "; --debug shows the canonical request signed"
+            return f"check the access key secret that goes with key id from {source}{extra}"
+        if code.startswith("InvalidAccessKeyId"):
+            return f"the access key id from {source} is unknown or disabled"
+        if code.startswith("InvalidSecurityToken"):
+            return f"the STS security token from {source} is invalid or expired; get a new one"
+        return f"credentials from {source}"
+
+    def debug_canonical_request(self) -> str | None:
+        """The last canonical request signed (it holds no secret)."""
+        return self._auth.last_canonical_request
+
+    def _log_request(self, request: httpx.Request) -> None:
+        if not self._debug:
+            return
+        self._debug(f"> {request.method} {request.url}")
+        for name, value in request.headers.items():
+            self._debug(f">   {name}: {mask_header(name, value)}")
+
+    def _log_response(self, response: httpx.Response, elapsed: float) -> None:
+        if not self._debug:
+            return
+        self._debug(f"< HTTP {response.status_code} in {elapsed * 1000:.0f} ms")
+        for name, value in response.headers.items():
+            self._debug(f"<   {name}: {mask_header(name, value)}")
+
+
+def mask_header(name: str, value: str) -> str:
+    """A header value safe to print: no signature, no token."""
+    lower = name.lower()
+    if lower == "authorization":
+        algorithm, _, rest = value.partition(" ")
+        key_id = rest.split(",", 1)[0]
+        return f"{algorithm} {key_id},SignedHeaders=…,Signature=<hidden>"
+    if lower in ("x-acs-security-token", "cookie", "set-cookie", "proxy-authorization"):
+        return "<hidden>"
+    return value
+
+
+def parse_json(body: bytes) -> Any:
+    """Strict JSON: UTF-8, no NaN/Infinity, no duplicate keys, nesting within reason."""
+    if not body.strip():
+        raise ValueError("empty body")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("the body is not valid UTF-8") from None
+
+    def no_constant(name: str) -> Any:
+        raise ValueError(f"the body holds {name}, which is not JSON")
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                raise ValueError(f"the body repeats the key {key[:40]!r}")
+            result[key] = value
+        return result
+
+    if _nesting(text) > MAX_JSON_DEPTH:
+        raise ValueError(f"the body is nested more than {MAX_JSON_DEPTH} levels deep")
+    try:
+        return json.loads(text, parse_constant=no_constant, object_pairs_hook=unique)
+    except json.JSONDecodeError as exc:
+        kind = "truncated" if exc.pos >= len(text.rstrip()) else "not valid JSON"
+        if text.lstrip().startswith("<"):
+            kind = "an HTML page, not JSON"
+        raise ValueError(f"the body is {kind}") from None
+    except RecursionError:
+        raise ValueError("the body is nested too deeply") from None
+
+
+def _nesting(text: str) -> int:
+    """The deepest bracket nesting, ignoring brackets inside strings (an upper bound is enough)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """`x-acs-retry-after` in milliseconds, else `Retry-After` in seconds or as an HTTP date."""
+    acs = response.headers.get("x-acs-retry-after", "").strip()
+    if acs:
+        try:
+            return max(float(acs) / 1000.0, 0.0)
+        except ValueError:
+            pass
+    standard = response.headers.get("retry-after", "").strip()
+    if not standard:
+        return None
+    try:
+        return max(float(standard), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(standard)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
+
+
+def _unreadable(status: int, why: str, host: str, request_id: str | None) -> MaxjobError:
+    if 200 <= status < 300:
+        return ResponseError(f"unreadable response from {host}: {why}", request_id=request_id)
+    message = f"{host} answered HTTP {status} with a body that is not the API's ({why})"
+    if status in RETRYABLE_STATUSES:
+        return TransientError(message, request_id=request_id, http_status=status)
+    return ServiceError(
+        message,
+        request_id=request_id,
+        http_status=status,
+        hint="a proxy or load balancer may be in the way; check --endpoint and HTTPS_PROXY",
+    )
+
+
+def _gave_up(error: TransientError, how: str) -> ServiceError:
+    return ServiceError(
+        f"{error.message} ({how})" if error.code is None else f"{error.message}, {how}",
+        code=error.code,
+        request_id=error.request_id,
+        hint=error.hint,
+        http_status=error.http_status,
+    )
+
+
+def _connect_error(host: str, exc: httpx.ConnectError) -> MaxjobError:
+    text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+        detail = text.split("certificate verify failed:", 1)[-1].strip(" )")[:120]
+        return ServiceError(
+            f"TLS certificate verification failed for {host}: {detail}",
+            hint="pass --ca-bundle FILE or set SSL_CERT_FILE to the CA that signed it",
+        )
+    if "SSL" in text or "TLS" in text:
+        return ServiceError(f"TLS handshake with {host} failed: {text[:120]}")
+    reason = "connection refused" if "refused" in text.lower() else (text[:120] or "cannot connect")
+    return TransientError(f"cannot connect to {host}: {reason}")
+
+
+def _ssl_context(settings: Settings) -> ssl.SSLContext:
+    """TLS verification on; CAs from --ca-bundle, SSL_CERT_FILE, SSL_CERT_DIR, then certifi.
+
+    For a plain-http endpoint no bundle is loaded (it costs 40 ms): nothing would use it, and a
+    context with no CAs fails closed if anything ever did.
+    """
+    if urlsplit(settings.endpoint).scheme == "http" and not settings.ca_bundle:
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        if settings.ca_bundle:
+            return ssl.create_default_context(cafile=settings.ca_bundle)
+        if os.environ.get("SSL_CERT_FILE"):
+            return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+        if os.environ.get("SSL_CERT_DIR"):
+            return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(f"cannot load the CA bundle: {exc}") from None
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())

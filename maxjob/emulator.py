@@ -1,0 +1,463 @@
+"""A local MaxCompute OpenAPI emulator: GetJobInfo on loopback, checked like the real gateway.
+
+It verifies signature V3 with its own code (sharing only the spec's constants with the client's
+signer, so that a bug in one is caught by the other): the signature over the headers the request
+says it signed, the 15-minute date window, nonce reuse and the STS token. It answers in both
+error shapes, and serves scripted jobs that move through their states over time, with faults
+(throttling, 5xx, slow or broken answers) scripted per job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from maxjob.emulator_jobs import BUILTIN_JOBS
+from maxjob.protocol import (
+    ACTION_GET_JOB_INFO,
+    ALGORITHM,
+    API_VERSION,
+    DATE_FORMAT,
+    DATE_WINDOW_SECONDS,
+    UNRESERVED,
+)
+
+DEFAULT_KEY_ID = "emulator-key-id"
+DEFAULT_KEY_SECRET = "emulator-key-secret"  # noqa: S105 - a throwaway credential for local use
+DEFAULT_STS_KEY_ID = "STS.emulator-key-id"
+DEFAULT_STS_SECRET = "emulator-sts-secret"  # noqa: S105
+DEFAULT_STS_TOKEN = "emulator-sts-token"  # noqa: S105
+_PATH = re.compile(r"/api/v1/jobs/([^/]+)/info")
+_CHINA = timezone(timedelta(hours=8))
+FINAL_STATUSES = frozenset({"terminated", "success", "failed", "cancelled"})
+
+
+@dataclass(frozen=True)
+class Credential:
+    key_id: str
+    secret: str
+    token: str | None = None
+
+
+class GatewayError(Exception):
+    """An answer in the gateway's shape: `{RequestId, HostId, Code, Message, Recommend}`."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass
+class JobScript:
+    """One job: static `data`, or a `script` of events replayed from its first poll."""
+
+    spec: dict[str, Any]
+    first_poll: float | None = None
+    first_poll_wall: float = 0.0
+    polls: int = 0
+
+    def snapshot(self, instance_id: str, now: float, wall: float) -> dict[str, Any]:
+        if "data" in self.spec:
+            data = dict(self.spec["data"])
+            data.setdefault("instanceId", instance_id)
+            return data
+        return _replay(self.spec, instance_id, now - (self.first_poll or now), self.first_poll_wall)
+
+
+def _replay(
+    spec: Mapping[str, Any], instance_id: str, elapsed: float, start: float
+) -> dict[str, Any]:
+    events = [e for e in spec.get("script", []) if float(e.get("at", 0)) <= elapsed]
+    events = events or spec.get("script", [])[:1]
+    data: dict[str, Any] = {"instanceId": instance_id}
+    data.update(spec.get("base", {}))
+    status = events[-1].get("status", "waiting") if events else "waiting"
+    data["status"] = status
+    data["submittedAtTime"] = int(start)
+    subs = []
+    running_at: float | None = None
+    for event in events:
+        at = start + float(event.get("at", 0))
+        if event.get("status") == "running" and running_at is None:
+            running_at = at
+        if "code" in event:
+            subs.append(
+                {
+                    "code": event["code"],
+                    "startTime": datetime.fromtimestamp(at, _CHINA).strftime(
+                        "%Y-%m-%d %H:%M:%S.%f %z"
+                    ),
+                    "description": event.get("description", ""),
+                }
+            )
+        if event.get("sceneResults"):
+            data["sceneResults"] = event["sceneResults"]
+    data["jobSubStatusList"] = subs
+    finished = str(status).lower() in FINAL_STATUSES
+    now = start + elapsed
+    end = start + float(events[-1].get("at", 0)) if finished else None
+    if running_at is not None:
+        data["runningAtTime"] = int(running_at)
+        data["waitingTime"] = int(running_at - start)
+        data["runningTime"] = int((end or now) - running_at)
+    else:
+        data["waitingTime"] = int((end or now) - start)
+    if end is not None:
+        data["endAtTime"] = int(end)
+        data["totalTime"] = int(end - start)
+        data.update(spec.get("final", {}))
+    return data
+
+
+class EmulatorState:
+    """The jobs, the accepted credentials and the nonces seen; shared by the handler threads."""
+
+    def __init__(
+        self,
+        jobs: list[dict[str, Any]],
+        credentials: list[Credential],
+        *,
+        latency: float = 0.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.credentials = {c.key_id: c for c in credentials}
+        self.latency = latency
+        self.clock = clock
+        self.exact: dict[str, dict[str, Any]] = {}
+        self.prefixed: list[tuple[str, dict[str, Any]]] = []
+        for job in jobs:
+            if "idPrefix" in job:
+                self.prefixed.append((str(job["idPrefix"]), job))
+            else:
+                self.exact[str(job.get("instanceId"))] = job
+        self.prefixed.sort(key=lambda pair: -len(pair[0]))
+        self.scripts: dict[str, JobScript] = {}
+        self.nonces: dict[str, float] = {}
+        self.lock = threading.Lock()
+        self.requests = 0
+
+    def find(self, instance_id: str) -> JobScript | None:
+        with self.lock:
+            script = self.scripts.get(instance_id)
+            if script is None:
+                spec = self.exact.get(instance_id)
+                if spec is None:
+                    spec = next((s for p, s in self.prefixed if instance_id.startswith(p)), None)
+                if spec is None:
+                    return None
+                script = self.scripts[instance_id] = JobScript(spec)
+            if script.first_poll is None:
+                script.first_poll, script.first_poll_wall = time.monotonic(), self.clock()
+            script.polls += 1
+            return script
+
+    def use_nonce(self, nonce: str, now: float) -> bool:
+        """False when the nonce was seen within the date window."""
+        with self.lock:
+            if len(self.nonces) > 100_000:
+                cutoff = now - 2 * DATE_WINDOW_SECONDS
+                self.nonces = {n: t for n, t in self.nonces.items() if t > cutoff}
+            if nonce in self.nonces:
+                return False
+            self.nonces[nonce] = now
+            return True
+
+
+def _encode(value: str) -> str:
+    return quote(value, safe=UNRESERVED)
+
+
+def verify_request(
+    state: EmulatorState,
+    method: str,
+    raw_target: str,
+    headers: Mapping[str, str],
+    body: bytes,
+) -> Credential:
+    """Check a request as the gateway does; raise GatewayError when it would refuse it."""
+    auth = headers.get("authorization", "")
+    if not auth.startswith(ALGORITHM + " "):
+        raise GatewayError(
+            400, "IncompleteSignature", "The request signature is missing or malformed."
+        )
+    fields = dict(
+        part.split("=", 1) for part in auth[len(ALGORITHM) + 1 :].split(",") if "=" in part
+    )
+    key_id, signed, given = (
+        fields.get(k, "").strip() for k in ("Credential", "SignedHeaders", "Signature")
+    )
+    if not key_id or not signed or not given:
+        raise GatewayError(400, "IncompleteSignature", "The Authorization header is incomplete.")
+    credential = state.credentials.get(key_id)
+    if credential is None:
+        raise GatewayError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
+    signed_names = signed.split(";")
+    required = {"host"} | {n for n in headers if n.startswith("x-acs-")}
+    if body:
+        required.add("content-type")
+    if signed_names != sorted(signed_names) or not required <= set(signed_names):
+        missing = ", ".join(sorted(required - set(signed_names))) or "order"
+        raise GatewayError(400, "IncompleteSignature", f"Signed headers are incomplete: {missing}.")
+    payload_hash = hashlib.sha256(body).hexdigest()
+    if headers.get("x-acs-content-sha256", "") != payload_hash:
+        raise GatewayError(
+            400, "IncompleteSignature", "x-acs-content-sha256 does not match the body."
+        )
+    path, _, query = raw_target.partition("?")
+    pairs = sorted((_encode(k), _encode(v)) for k, v in parse_qsl(query, keep_blank_values=True))
+    canonical = "\n".join(
+        [
+            method,
+            path,
+            "&".join(f"{k}={v}" for k, v in pairs),
+            "".join(f"{n}:{headers.get(n, '').strip()}\n" for n in signed_names),
+            signed,
+            payload_hash,
+        ]
+    )
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    expected = hmac.new(
+        credential.secret.encode(), f"{ALGORITHM}\n{digest}".encode(), hashlib.sha256
+    ).hexdigest()
+    if not hmac.compare_digest(expected, given):
+        raise GatewayError(
+            400,
+            "SignatureDoesNotMatch",
+            "Specified signature does not match our calculation. "
+            f"Server string to sign is: {ALGORITHM}\\n{digest}",
+        )
+    try:
+        stamp = datetime.strptime(headers.get("x-acs-date", ""), DATE_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        raise GatewayError(400, "MissingTimestamp", "x-acs-date is missing or malformed.") from None
+    now = state.clock()
+    if abs(now - stamp.timestamp()) > DATE_WINDOW_SECONDS:
+        raise GatewayError(
+            400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."
+        )
+    nonce = headers.get("x-acs-signature-nonce", "")
+    if not nonce:
+        raise GatewayError(400, "MissingSignatureNonce", "x-acs-signature-nonce is missing.")
+    if not state.use_nonce(nonce, now):
+        raise GatewayError(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
+    token = headers.get("x-acs-security-token")
+    if credential.token is not None and token != credential.token:
+        code = "InvalidSecurityToken.Missing" if token is None else "InvalidSecurityToken.Mismatch"
+        raise GatewayError(400, code, "The security token is missing or does not match.")
+    if (
+        headers.get("x-acs-action") != ACTION_GET_JOB_INFO
+        or headers.get("x-acs-version") != API_VERSION
+    ):
+        raise GatewayError(404, "InvalidApi.NotFound", "Specified api is not found.")
+    return credential
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "maxjob-emulator"
+    state: EmulatorState  # set on the subclass made by `make_server`
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the emulator's console output is its banner."""
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
+        state = self.state
+        with state.lock:
+            state.requests += 1
+            request_id = f"emu-{state.requests:08d}"
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        if state.latency:
+            time.sleep(state.latency)
+        try:
+            verify_request(state, self.command, self.path, headers, body)
+        except GatewayError as exc:
+            self._gateway_error(exc, request_id)
+            return
+        match = _PATH.fullmatch(urlsplit(self.path).path)
+        if self.command != "GET" or not match:
+            self._gateway_error(
+                GatewayError(404, "InvalidApi.NotFound", "Specified api is not found."), request_id
+            )
+            return
+        instance_id = unquote(match.group(1))
+        script = state.find(instance_id)
+        if script is None:
+            self._service_error(
+                404, "OBJECT_NOT_EXIST", f"Job {instance_id} does not exist.", request_id
+            )
+            return
+        if self._fault(script, request_id):
+            return
+        data = script.snapshot(instance_id, time.monotonic(), state.clock())
+        document = {
+            "requestId": request_id,
+            "httpCode": 200,
+            "errorCode": script.spec.get("errorCode"),
+            "errorMsg": script.spec.get("errorMsg"),
+            "data": data,
+        }
+        if document["errorCode"] is None:
+            del document["errorCode"], document["errorMsg"]
+        self._send(200, json.dumps(document).encode(), request_id)
+
+    def _fault(self, script: JobScript, request_id: str) -> bool:
+        """Play the job's scripted fault for this poll, if any; True when it answered."""
+        for fault in script.spec.get("faults", []):
+            polls = fault.get("polls")
+            first = fault.get("first")
+            hit = (polls is not None and script.polls in polls) or (
+                first is not None and script.polls <= first
+            )
+            if not hit:
+                continue
+            if fault.get("delay"):
+                time.sleep(float(fault["delay"]))
+            if fault.get("reset"):
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return True
+            headers = {k: str(v) for k, v in fault.get("headers", {}).items()}
+            if "body" in fault:
+                self._send(
+                    int(fault.get("status", 200)), str(fault["body"]).encode(), request_id, headers
+                )
+                return True
+            if "status" not in fault:
+                return False
+            status, code = int(fault["status"]), str(fault.get("code", "ServiceUnavailable"))
+            message = str(
+                fault.get("message", "The request has failed due to a temporary failure.")
+            )
+            if fault.get("shape") == "service":
+                self._service_error(status, code, message, request_id, headers)
+            else:
+                self._gateway_error(GatewayError(status, code, message), request_id, headers)
+            return True
+        return False
+
+    def _gateway_error(
+        self, exc: GatewayError, request_id: str, headers: dict[str, str] | None = None
+    ) -> None:
+        document = {
+            "RequestId": request_id,
+            "HostId": self.headers.get("host", ""),
+            "Code": exc.code,
+            "Message": exc.message,
+            "Recommend": f"https://api.aliyun.com/troubleshoot?q={exc.code}",
+        }
+        self._send(exc.status, json.dumps(document).encode(), request_id, headers)
+
+    def _service_error(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        request_id: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        document = {
+            "requestId": request_id,
+            "httpCode": status,
+            "errorCode": code,
+            "errorMsg": message,
+        }
+        self._send(status, json.dumps(document).encode(), request_id, headers)
+
+    def _send(
+        self, status: int, body: bytes, request_id: str, headers: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("content-type", "application/json;charset=utf-8")
+        self.send_header("content-length", str(len(body)))
+        self.send_header("x-acs-request-id", request_id)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def load_jobs(path: Path | None) -> list[dict[str, Any]]:
+    """The built-in jobs, then those of `path` (a JSON list, or an object with a `jobs` list)."""
+    jobs = [dict(job) for job in BUILTIN_JOBS]
+    if path is None:
+        return jobs
+    document = json.loads(path.read_text(encoding="utf-8"))
+    extra = document.get("jobs") if isinstance(document, dict) else document
+    if not isinstance(extra, list) or not all(isinstance(j, dict) for j in extra):
+        raise ValueError('the jobs file must hold a list of job objects (or {"jobs": [...]})')
+    return extra + jobs
+
+
+def make_server(
+    *,
+    port: int = 0,
+    jobs: list[dict[str, Any]] | None = None,
+    credentials: list[Credential] | None = None,
+    latency: float = 0.0,
+) -> ThreadingHTTPServer:
+    """A server bound to 127.0.0.1 (`port` 0 picks a free one); call `serve_forever()`."""
+    state = EmulatorState(
+        jobs if jobs is not None else load_jobs(None),
+        credentials or default_credentials(),
+        latency=latency,
+    )
+    handler = type("BoundHandler", (Handler,), {"state": state})
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server.daemon_threads = True
+    return server
+
+
+def default_credentials() -> list[Credential]:
+    return [
+        Credential(DEFAULT_KEY_ID, DEFAULT_KEY_SECRET),
+        Credential(DEFAULT_STS_KEY_ID, DEFAULT_STS_SECRET, DEFAULT_STS_TOKEN),
+    ]
+
+
+def banner(server: ThreadingHTTPServer) -> str:
+    """What `maxjob emulator` prints: where it listens and the credentials it accepts."""
+    port = server.server_address[1]
+    url = f"http://127.0.0.1:{port}"
+    state: EmulatorState = server.RequestHandlerClass.state  # type: ignore[attr-defined]
+    lines = [f"maxjob emulator listening on {url}", "", "Use it from another shell:"]
+    plain = [c for c in state.credentials.values() if c.token is None]
+    sts = [c for c in state.credentials.values() if c.token is not None]
+    if plain:
+        lines += [
+            f"  export MAXJOB_ENDPOINT={url}",
+            f"  export ALIBABA_CLOUD_ACCESS_KEY_ID={plain[0].key_id}",
+            f"  export ALIBABA_CLOUD_ACCESS_KEY_SECRET={plain[0].secret}",
+            "  maxjob info finished",
+        ]
+    for c in sts:
+        lines.append(f"STS credentials: key id {c.key_id}, secret {c.secret}, token {c.token}")
+    ids = sorted(state.exact) + [f"{p}<anything>" for p, _ in state.prefixed]
+    lines.append("Jobs: " + ", ".join(ids) + "; any other id is not found.")
+    return "\n".join(lines)
+
+
+def start_in_thread(**kwargs: Any) -> tuple[ThreadingHTTPServer, threading.Thread]:
+    """Serve in a daemon thread (for `maxjob demo` and tests); stop with `server.shutdown()`."""
+    server = make_server(**kwargs)
+    thread = threading.Thread(target=server.serve_forever, name="maxjob-emulator", daemon=True)
+    thread.start()
+    return server, thread

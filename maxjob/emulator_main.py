@@ -1,0 +1,33 @@
+"""`maxjob emulator`: serve the emulator in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from maxjob.errors import UsageError
+from maxjob.output import Streams
+
+
+def run_emulator(*, port: int, jobs: str | None, latency: float, streams: Streams) -> int:
+    from maxjob import emulator
+
+    if not 0 <= port <= 65535:
+        raise UsageError("--port must be between 0 and 65535")
+    if latency < 0:
+        raise UsageError("--latency cannot be negative")
+    try:
+        job_list = emulator.load_jobs(Path(jobs) if jobs else None)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot load --jobs {jobs}: {exc}") from None
+    try:
+        server = emulator.make_server(port=port, jobs=job_list, latency=latency)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    streams.write(emulator.banner(server) + "\n")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        streams.message("maxjob: emulator stopped")
+    finally:
+        server.server_close()
+    return 0

@@ -1,0 +1,17 @@
+"""Constants of the MaxCompute OpenAPI and of signature V3, shared by the client and the emulator.
+
+Only the spec's constants live here: the client's signer and the emulator's checker are written
+separately, so that a bug in one is caught by the other.
+"""
+
+API_VERSION = "2022-01-04"
+ACTION_GET_JOB_INFO = "GetJobInfo"
+ALGORITHM = "ACS3-HMAC-SHA256"
+# hex(SHA-256(b"")): the payload hash of a request without a body.
+EMPTY_BODY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# The gateway accepts x-acs-date only this close to its own clock.
+DATE_WINDOW_SECONDS = 15 * 60
+JOB_INFO_PATH = "/api/v1/jobs/{instance_id}/info"
+# Characters that stay literal when percent-encoding a path segment or a query part.
+UNRESERVED = "-_.~"

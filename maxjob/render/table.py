@@ -1,0 +1,229 @@
+"""The `table` view: a coloured header and panels for the job, timing, resources, quota, upstream
+scheduler, diagnostics and substatuses.
+
+Every server string goes through `display()` and into a `rich.text.Text`, so it is never read as
+markup or emoji. Missing fields are left out. Below 110 columns the panels stack; above, they sit
+side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from maxjob.models import JobInfo, Outcome, SceneResult
+from maxjob.render.phases import status_style, sub_status_rows, waiting_share
+from maxjob.render.sanitize import display
+from maxjob.render.units import amount, binary_bytes, core_hours, duration, gb_hours, human_time
+
+WIDE = 110
+Row = tuple[str, Text]
+
+SEVERITY_MARKS = {
+    "critical": ("✖", "bold red"),
+    "error": ("✖", "bold red"),
+    "fatal": ("✖", "bold red"),
+    "warning": ("▲", "yellow"),
+    "warn": ("▲", "yellow"),
+    "info": ("●", "blue"),
+    "notice": ("●", "blue"),
+}
+
+
+def header(job: JobInfo) -> Text:
+    """`<instance id>  <status> · <outcome>  <current substatus>`."""
+    line = Text()
+    line.append(display(job.instance_id) or "(no instance id)", style="bold")
+    line.append("  ")
+    status = display(job.status) or "unknown"
+    outcome = job.outcome
+    style = status_style(job)
+    line.append(f" {status} ", style=f"bold reverse {style}")
+    if outcome is not None and outcome.value != job.normalised_status:
+        line.append(f" {outcome.value}", style=f"bold {style}")
+    elif not job.is_finished and not job.is_status_known and job.status:
+        line.append(" (unknown status)", style="dim")
+    current = job.current_sub_status
+    if current is not None and (current.description or current.code is not None):
+        line.append("  ")
+        line.append(display(current.description) or "", style="italic")
+        if current.code is not None:
+            line.append(f" ({current.code})", style="dim")
+    return line
+
+
+def _kv(rows: Sequence[Row]) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for key, value in rows:
+        grid.add_row(key, value)
+    return grid
+
+
+def _panel(title: str, rows: Sequence[Row]) -> Panel | None:
+    rows = [(k, v) for k, v in rows if v.plain]
+    if not rows:
+        return None
+    return Panel(_kv(rows), title=title, title_align="left", border_style="dim", expand=True)
+
+
+def _t(value: str | None) -> Text:
+    return Text(display(value))
+
+
+def job_rows(job: JobInfo) -> list[Row]:
+    priority = Text()
+    if job.priority is not None:
+        priority.append(str(job.priority))
+        priority.append("  (0 most urgent, 9 least)", style="dim")
+    return [
+        ("Project", _t(job.project)),
+        ("Owner", _t(job.job_owner)),
+        ("Type", _t(job.job_type)),
+        ("Priority", priority),
+        ("SQL signature", _t(job.signature)),
+        ("Tenant", _t(job.tenant_id)),
+        ("Region", _t(job.region)),
+    ]
+
+
+def quota_rows(job: JobInfo) -> list[Row]:
+    return [("Quota", _t(job.quota_nickname)), ("Type", _t(job.quota_type))]
+
+
+def timing_rows(job: JobInfo, *, utc: bool) -> list[Row]:
+    def when(moment: object) -> Text:
+        from datetime import datetime
+
+        return Text(human_time(moment, utc=utc)) if isinstance(moment, datetime) else Text()
+
+    waiting = Text(duration(job.waiting_time))
+    share = waiting_share(job)
+    if share is not None and waiting.plain:
+        waiting.append(f"  ({share:.0%} of the total)", style="dim")
+    return [
+        ("Submitted", when(job.submitted_at)),
+        ("Started", when(job.running_at)),
+        ("Ended", when(job.end_at)),
+        ("Waiting", waiting),
+        ("Running", Text(duration(job.running_time))),
+        ("Total", Text(duration(job.total_time))),
+    ]
+
+
+def resource_rows(job: JobInfo) -> list[Row]:
+    def usage(value: float | None, convert: object, unit: str, raw_unit: str) -> Text:
+        if value is None or not callable(convert):
+            return Text()
+        text = Text(f"{amount(convert(value))} {unit}")
+        text.append(f"  ({amount(value)} {raw_unit})", style="dim")
+        return text
+
+    data = Text()
+    if job.input_bytes is not None:
+        data.append(binary_bytes(job.input_bytes))
+        if job.input_bytes >= 1024:
+            data.append(f"  ({job.input_bytes:,.0f} bytes)", style="dim")
+    return [
+        ("CPU", usage(job.cu_usage, core_hours, "core-hours", "x 100 core-s")),
+        ("Memory", usage(job.memory_usage, gb_hours, "GB-hours", "MB-s")),
+        ("Input", data),
+    ]
+
+
+def upstream_rows(job: JobInfo) -> list[Row]:
+    return [
+        ("Platform", _t(job.ext_plant_from)),
+        ("Node", _t(job.ext_node_id)),
+        ("On duty", _t(job.ext_node_on_duty)),
+    ]
+
+
+def diagnostic(scene: SceneResult) -> Text:
+    kind = (scene.type or "").strip().lower()
+    mark, style = SEVERITY_MARKS.get(kind, ("•", "bold"))
+    text = Text()
+    text.append(f"{mark} {display(scene.type) or 'note'}", style=style)
+    name = " / ".join(x for x in (display(scene.scene), display(scene.scene_tag)) if x)
+    if name:
+        text.append(f"  {name}", style="dim")
+    if scene.summary and display(scene.summary):
+        text.append("\n")
+        text.append(display(scene.summary, multiline=True), style="bold")
+    if scene.description and display(scene.description):
+        text.append("\n")
+        text.append(display(scene.description, multiline=True))
+    for key, value in scene.params:
+        text.append("\n")
+        text.append(f"{display(key)}: ", style="dim")
+        text.append(display(value))
+    return text
+
+
+def diagnostics_panel(job: JobInfo) -> Panel | None:
+    if not job.scene_results:
+        return None
+    parts: list[RenderableType] = []
+    for index, scene in enumerate(job.scene_results):
+        if index:
+            parts.append(Text(""))
+        parts.append(diagnostic(scene))
+    return Panel(Group(*parts), title="Diagnostics", title_align="left", border_style="dim")
+
+
+def sub_status_panel(job: JobInfo, *, utc: bool) -> Panel | None:
+    rows = sub_status_rows(job, utc=utc)
+    if not rows:
+        return None
+    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+    table.add_column("Started", no_wrap=True)
+    table.add_column("For", justify="right", no_wrap=True)
+    table.add_column("Code", justify="right", no_wrap=True)
+    table.add_column("Description", overflow="fold")
+    last = len(rows) - 1
+    for index, row in enumerate(rows):
+        style = "bold" if index == last and not job.is_finished else None
+        table.add_row(
+            Text(row.started),
+            Text(row.lasted, style="dim"),
+            Text(row.code),
+            Text(row.description),
+            style=style,
+        )
+    return Panel(table, title="Substatuses", title_align="left", border_style="dim")
+
+
+def job_view(job: JobInfo, *, utc: bool, width: int) -> RenderableType:
+    """The whole table view of one job, laid out for `width` columns."""
+    left = [
+        _panel("Job", job_rows(job)),
+        _panel("Quota", quota_rows(job)),
+        _panel("Upstream scheduler", upstream_rows(job)),
+    ]
+    right = [
+        _panel("Timing", timing_rows(job, utc=utc)),
+        _panel("Resources", resource_rows(job)),
+    ]
+    parts: list[RenderableType] = [header(job)]
+    lefts = [p for p in left if p is not None]
+    rights = [p for p in right if p is not None]
+    if width >= WIDE and lefts and rights:
+        grid = Table.grid(expand=True, padding=(0, 1))
+        grid.add_column(ratio=1)
+        grid.add_column(ratio=1)
+        grid.add_row(Group(*lefts), Group(*rights))
+        parts.append(grid)
+    else:
+        parts.extend([*rights[:1], *lefts, *rights[1:]])
+    for panel in (diagnostics_panel(job), sub_status_panel(job, utc=utc)):
+        if panel is not None:
+            parts.append(panel)
+    return Group(*parts)
+
+
+__all__ = ["Outcome", "header", "job_view"]

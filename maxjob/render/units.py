@@ -1,0 +1,78 @@
+"""How quantities read: durations, bytes, compute and memory usage, times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+_BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+
+
+def duration(seconds: float | None) -> str:
+    """`1h 02m 05s`, `3m 07s`, `45s`, `2d 03h 04m`; sub-second values as `0.4s`."""
+    if seconds is None:
+        return ""
+    if seconds < 0:
+        return "-" + duration(-seconds)
+    if seconds < 10 and seconds != int(seconds):
+        return f"{seconds:.1f}s"
+    total = round(seconds)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours:02d}h {minutes:02d}m"
+    if hours:
+        return f"{hours}h {minutes:02d}m {secs:02d}s"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+def binary_bytes(count: float | None) -> str:
+    """`5.0 TiB`, `1.2 KiB`, `512 B`."""
+    if count is None:
+        return ""
+    value = float(count)
+    for unit in _BINARY_UNITS:
+        if abs(value) < 1024 or unit == _BINARY_UNITS[-1]:
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def core_hours(cu_usage: float) -> float:
+    """`cuUsage` is in units of 100 core-seconds."""
+    return cu_usage * 100 / 3600
+
+
+def gb_hours(memory_usage: float) -> float:
+    """`memoryUsage` is in MB-seconds."""
+    return memory_usage / 1024 / 3600
+
+
+def amount(value: float) -> str:
+    """A usage figure with enough digits to mean something, and no more."""
+    if value == 0:
+        return "0"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:.2f}"
+    return f"{value:.2g}" if abs(value) >= 0.0001 else f"{value:.1e}"
+
+
+def rfc3339(moment: datetime) -> str:
+    """UTC, second precision unless the moment has a fraction: `2022-12-27T03:33:33Z`."""
+    utc = moment.astimezone(UTC)
+    if utc.microsecond:
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def human_time(moment: datetime, *, utc: bool) -> str:
+    """`2022-12-27 11:33:33 +08:00` in local time, or `2022-12-27 03:33:33 UTC`."""
+    if utc:
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    local = moment.astimezone()
+    offset = local.strftime("%z")
+    return local.strftime("%Y-%m-%d %H:%M:%S ") + f"{offset[:3]}:{offset[3:]}"
