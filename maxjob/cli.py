@@ -352,6 +352,145 @@ def emulator(
     _execute(streams, lambda: run_emulator(port=port, jobs=jobs, latency=latency, streams=streams))
 
 
+Interval = Annotated[
+    float,
+    typer.Option(help="Seconds between polls (with jitter).", rich_help_panel=WATCHING, min=0.05),
+]
+Timeout = Annotated[
+    float,
+    typer.Option(
+        help="Give up after this many seconds (exit 124); 0 checks once.",
+        rich_help_panel=WATCHING,
+        min=0,
+    ),
+]
+
+
+@app.command(
+    cls=Command,
+    epilog=(
+        "Examples:\n"
+        "  maxjob watch $ID\n"
+        "  maxjob watch $ID --interval 10 --timeout 7200 && echo succeeded\n"
+        "  maxjob watch $ID -o jsonl | jq -r .status"
+    ),
+)
+def watch(
+    instance_id: Annotated[
+        str,
+        typer.Argument(metavar="ID", help="Instance id or Logview link.", show_default=False),
+    ],
+    output: Output = None,
+    jq: Jq = None,
+    utc: Utc = False,
+    no_color: NoColor = False,
+    interval: Interval = 5.0,
+    timeout: Timeout = 3600.0,
+    region: Region = None,
+    endpoint: Endpoint = None,
+    vpc: Vpc = False,
+    profile: Profile = None,
+    request_timeout: RequestTimeout = None,
+    max_attempts: MaxAttempts = None,
+    ca_bundle: CaBundle = None,
+    debug: Debug = False,
+) -> None:
+    """Follow one job until it finishes; the exit status is its outcome."""
+    from maxjob.follow import FollowOptions, run_watch
+
+    streams = _streams(no_color)
+    options = FollowOptions(
+        refs=(instance_id,),
+        output=output.value if output else None,
+        jq=jq,
+        utc=utc,
+        interval=interval,
+        timeout=timeout,
+        connection=ConnectionOptions(
+            region, endpoint, vpc, profile, request_timeout, max_attempts, debug, ca_bundle
+        ),
+    )
+    _execute(streams, lambda: run_watch(options, streams))
+
+
+@app.command(
+    cls=Command,
+    epilog=(
+        "Examples:\n"
+        "  maxjob wait $ID && echo done\n"
+        "  maxjob wait $ID1 $ID2 $ID3 --fail-fast\n"
+        "  maxjob info - < ids.txt; maxjob wait - < ids.txt -o jsonl"
+    ),
+)
+def wait(
+    ids: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="ID...",
+            help="Instance ids or Logview links; - reads them from stdin, one a line.",
+            show_default=False,
+        ),
+    ],
+    any_job: Annotated[
+        bool,
+        typer.Option("--any", help="Return when the first job finishes.", rich_help_panel=WATCHING),
+    ] = False,
+    fail_fast: Annotated[
+        bool,
+        typer.Option(
+            "--fail-fast",
+            help="Return at the first job that fails, is cancelled or cannot be read.",
+            rich_help_panel=WATCHING,
+        ),
+    ] = False,
+    interval: Interval = 5.0,
+    timeout: Timeout = 3600.0,
+    output: Annotated[
+        OutputFormat | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="plain (a line per job), json or jsonl.  [default: plain]",
+            rich_help_panel=OUTPUT,
+            show_default=False,
+            case_sensitive=False,
+        ),
+    ] = None,
+    jq: Jq = None,
+    no_color: NoColor = False,
+    concurrency: Annotated[
+        int,
+        typer.Option(help="Jobs polled at once.", rich_help_panel=CONNECTION, min=1, max=64),
+    ] = 8,
+    region: Region = None,
+    endpoint: Endpoint = None,
+    vpc: Vpc = False,
+    profile: Profile = None,
+    request_timeout: RequestTimeout = None,
+    max_attempts: MaxAttempts = None,
+    ca_bundle: CaBundle = None,
+    debug: Debug = False,
+) -> None:
+    """Block until every job finishes (no view); the exit status is the worst outcome."""
+    from maxjob.follow import FollowOptions, run_wait
+
+    streams = _streams(no_color)
+    options = FollowOptions(
+        refs=tuple(ids),
+        output=output.value if output else None,
+        jq=jq,
+        interval=interval,
+        timeout=timeout,
+        any=any_job,
+        fail_fast=fail_fast,
+        concurrency=concurrency,
+        connection=ConnectionOptions(
+            region, endpoint, vpc, profile, request_timeout, max_attempts, debug, ca_bundle
+        ),
+    )
+    _execute(streams, lambda: run_wait(options, streams))
+
+
 def main() -> None:
     """The console script's entry point."""
     app()

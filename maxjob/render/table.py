@@ -20,7 +20,7 @@ from maxjob.render.phases import status_style, sub_status_rows, waiting_share
 from maxjob.render.sanitize import display
 from maxjob.render.units import amount, binary_bytes, core_hours, duration, gb_hours, human_time
 
-WIDE = 110
+WIDE = 96
 Row = tuple[str, Text]
 
 SEVERITY_MARKS = {
@@ -117,11 +117,12 @@ def timing_rows(job: JobInfo, *, utc: bool) -> list[Row]:
 
 
 def resource_rows(job: JobInfo) -> list[Row]:
-    def usage(value: float | None, convert: object, unit: str, raw_unit: str) -> Text:
+    def usage(value: float | None, convert: object, unit: str, field: str) -> Text:
         if value is None or not callable(convert):
             return Text()
         text = Text(f"{amount(convert(value))} {unit}")
-        text.append(f"  ({amount(value)} {raw_unit})", style="dim")
+        raw = f"{value:,.0f}" if value == int(value) else f"{value:,}"
+        text.append(f"  ({field} {raw})", style="dim")
         return text
 
     data = Text()
@@ -130,8 +131,8 @@ def resource_rows(job: JobInfo) -> list[Row]:
         if job.input_bytes >= 1024:
             data.append(f"  ({job.input_bytes:,.0f} bytes)", style="dim")
     return [
-        ("CPU", usage(job.cu_usage, core_hours, "core-hours", "x 100 core-s")),
-        ("Memory", usage(job.memory_usage, gb_hours, "GB-hours", "MB-s")),
+        ("CPU", usage(job.cu_usage, core_hours, "core-hours", "cuUsage")),
+        ("Memory", usage(job.memory_usage, gb_hours, "GB-hours", "memoryUsage")),
         ("Input", data),
     ]
 

@@ -5,11 +5,15 @@ then the diagnostics. A bar chart to scale on a terminal (`timeline`), aligned l
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from maxjob.models import JobInfo
 from maxjob.render.phases import Span, job_end, phases, status_style, sub_status_spans
 from maxjob.render.sanitize import display
 from maxjob.render.units import duration, human_time, rfc3339
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 
 def _origin_and_extent(job: JobInfo, spans: list[Span]) -> tuple[datetime | None, float]:
@@ -33,16 +37,14 @@ def timeline_lines(job: JobInfo, *, now: datetime | None = None) -> list[str]:
     lines = [f"job       {display(job.instance_id)}", f"status    {_end_label(job)}"]
     rows: list[tuple[str, str, str, str]] = []
     for span in phases(job, now):
-        start = rfc3339(span.start) if span.start else "?"
+        start = _second(span.start) if span.start else "?"
         rows.append((span.label, start, duration(span.seconds), ""))
     if job.end_at is not None:
-        rows.append(("end", rfc3339(job.end_at), "", _end_label(job)))
+        rows.append(("end", _second(job.end_at), "", _end_label(job)))
     elif not job.is_finished and rows:
-        rows.append(
-            ("now", rfc3339(job_end(job, now) or job.end_at or _never()), "", "still going")
-        )
+        rows.append(("now", _second(job_end(job, now) or _never()), "", "still going"))
     for _sub, span in sub_status_spans(job, now):
-        start = rfc3339(span.start) if span.start else (span.start_raw or "?")
+        start = _second(span.start) if span.start else (span.start_raw or "?")
         rows.append((f"  {span.code or '-'}", start, duration(span.seconds), span.label))
     if rows:
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
@@ -59,11 +61,23 @@ def timeline_lines(job: JobInfo, *, now: datetime | None = None) -> list[str]:
     return lines
 
 
+def _second(moment: datetime) -> str:
+    return rfc3339(moment.replace(microsecond=0))
+
+
 def _never() -> datetime:
     raise AssertionError("job_end gives a time for an unfinished job")
 
 
-def timeline(job: JobInfo, *, utc: bool, width: int, now: datetime | None = None) -> object:
+def _clock(moment: datetime, origin: datetime | None, *, utc: bool) -> str:
+    """`16:19:21` on the origin's day, `12-01 02:03:04` on another."""
+    full = human_time(moment, utc=utc)
+    if origin is not None and human_time(origin, utc=utc)[:10] == full[:10]:
+        return full[11:19]
+    return full[5:19]
+
+
+def timeline(job: JobInfo, *, utc: bool, width: int, now: datetime | None = None) -> RenderableType:
     """A rich renderable: phases and substatuses as bars to scale, then the diagnostics."""
     from rich.console import Group
     from rich.table import Table
@@ -74,39 +88,44 @@ def timeline(job: JobInfo, *, utc: bool, width: int, now: datetime | None = None
     phase_spans = phases(job, now)
     subs = sub_status_spans(job, now)
     origin, extent = _origin_and_extent(job, phase_spans + [s for _, s in subs])
-    bar_width = max(10, min(60, width - 60))
+    label_width = min(34, max([8] + [len(s.label) + 6 for _, s in subs]))
+    bar_width = max(10, min(80, width - label_width - 14 - 10 - 6))
+
+    def when(span: Span) -> Text:
+        if span.start is None:
+            return Text(span.start_raw or "?", style="dim")
+        return Text(_clock(span.start, origin, utc=utc))
 
     def bar(span: Span, style: str) -> Text:
         text = Text()
         if origin is None or span.start is None:
             return text
         scale = bar_width / extent if extent > 0 else 0.0
-        offset = int((span.start - origin).total_seconds() * scale)
+        offset = min(int((span.start - origin).total_seconds() * scale), bar_width - 1)
         seconds = span.seconds or 0.0
         length = max(1, round(seconds * scale)) if span.end is not None else 1
-        offset = min(offset, bar_width - 1)
         length = min(length, bar_width - offset)
         text.append(" " * offset)
         text.append("█" * length if span.end is not None else "▏", style=style)
         return text
 
-    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", expand=False)
-    table.add_column("", no_wrap=True)
+    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+    table.add_column("", no_wrap=True, max_width=label_width, overflow="ellipsis")
     table.add_column("Started", no_wrap=True)
     table.add_column("For", justify="right", no_wrap=True)
-    table.add_column("", no_wrap=True, min_width=bar_width)
+    table.add_column("", no_wrap=True, width=bar_width)
     style_of = {"waiting": "yellow", "running": "blue"}
     for span in phase_spans:
         table.add_row(
             Text(span.label.capitalize(), style="bold"),
-            Text(human_time(span.start, utc=utc) if span.start else ""),
+            when(span),
             Text(duration(span.seconds)),
             bar(span, style_of.get(span.label, "white")),
         )
     if job.end_at is not None:
         table.add_row(
             Text("Ended", style="bold"),
-            Text(human_time(job.end_at, utc=utc)),
+            Text(_clock(job.end_at, origin, utc=utc)),
             Text(""),
             Text(_end_label(job), style=f"bold {status_style(job)}"),
         )
@@ -114,20 +133,16 @@ def timeline(job: JobInfo, *, utc: bool, width: int, now: datetime | None = None
         table.add_row(Text(""), Text(""), Text(""), Text(""))
     for _sub, span in subs:
         label = Text(f"{span.code or '-':>5} ", style="dim")
-        label.append(span.label[:40] + ("…" if len(span.label) > 40 else ""))
-        table.add_row(
-            label,
-            Text(human_time(span.start, utc=utc) if span.start else (span.start_raw or "?")),
-            Text(duration(span.seconds)),
-            bar(span, "cyan"),
-        )
-    parts: list[object] = [header(job)]
-    if origin is not None and extent > 0:
-        parts.append(
-            Text(f"from {human_time(origin, utc=utc)}, {duration(extent)} in all", style="dim")
-        )
+        label.append(span.label)
+        table.add_row(label, when(span), Text(duration(span.seconds)), bar(span, "cyan"))
+    parts: list[RenderableType] = [header(job)]
+    if origin is not None:
+        summary = f"from {human_time(origin, utc=utc)}"
+        if extent > 0:
+            summary += f", {duration(extent)} in all"
+        parts.append(Text(summary, style="dim"))
     parts.append(table)
     panel = diagnostics_panel(job)
     if panel is not None:
         parts.append(panel)
-    return Group(*parts)  # type: ignore[arg-type]
+    return Group(*parts)
