@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import subprocess
@@ -35,7 +36,7 @@ def test_watch_follows_a_job_to_its_outcome(
     assert f"terminated ({word})" in changes[-1]
     # One line per change: no two consecutive lines report the same state.
     states = [line.split("  ", 1)[1] for line in changes]
-    assert all(a != b for a, b in zip(states, states[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(states))
     assert 2 <= len(changes) <= 5
     assert "\x1b" not in result.out
     # Then the final job, in plain (the default in a pipe).
