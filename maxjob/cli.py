@@ -137,6 +137,7 @@ Region = Annotated[
     typer.Option(
         "--region",
         "-r",
+        metavar="REGION",
         help="Region id, like cn-hangzhou [env ALIBABA_CLOUD_REGION_ID; else the profile's].",
         rich_help_panel=CONNECTION,
         autocompletion=_complete_region,
@@ -146,6 +147,7 @@ Region = Annotated[
 Endpoint = Annotated[
     str | None,
     typer.Option(
+        metavar="URL",
         help="API endpoint, host[:port] or URL [env MAXJOB_ENDPOINT; "
         "default https://maxcompute.<region>.aliyuncs.com].",
         rich_help_panel=CONNECTION,
@@ -163,6 +165,7 @@ Vpc = Annotated[
 Profile = Annotated[
     str | None,
     typer.Option(
+        metavar="NAME",
         help="aliyun CLI / credentials profile [env ALIBABA_CLOUD_PROFILE].",
         rich_help_panel=CONNECTION,
         show_default=False,
@@ -171,6 +174,7 @@ Profile = Annotated[
 RequestTimeout = Annotated[
     float | None,
     typer.Option(
+        metavar="SECONDS",
         help="Seconds to wait for an answer (connecting: at most 5).  [default: 10]",
         rich_help_panel=CONNECTION,
         show_default=False,
@@ -179,6 +183,7 @@ RequestTimeout = Annotated[
 MaxAttempts = Annotated[
     int | None,
     typer.Option(
+        metavar="N",
         help="Attempts per request; 1 disables retries.  [default: 3]",
         rich_help_panel=CONNECTION,
         show_default=False,
@@ -187,6 +192,7 @@ MaxAttempts = Annotated[
 CaBundle = Annotated[
     str | None,
     typer.Option(
+        metavar="FILE",
         help="CA certificates (PEM) to trust [env SSL_CERT_FILE, SSL_CERT_DIR].",
         rich_help_panel=CONNECTION,
         show_default=False,
@@ -205,6 +211,7 @@ Output = Annotated[
     typer.Option(
         "--output",
         "-o",
+        metavar="FORMAT",
         help="table, plain, json, jsonl or timeline [default: table on a terminal, else plain].",
         rich_help_panel=OUTPUT,
         show_default=False,
@@ -215,6 +222,7 @@ Jq = Annotated[
     str | None,
     typer.Option(
         "--jq",
+        metavar="EXPR",
         help="Filter the JSON with a jq program; strings print raw.",
         rich_help_panel=OUTPUT,
         show_default=False,
@@ -280,6 +288,7 @@ def info(
     ids: Annotated[
         list[str],
         typer.Argument(
+            metavar="ID...",
             help="Instance ids or Logview links; - reads them from stdin, one a line.",
             show_default=False,
         ),
@@ -298,7 +307,9 @@ def info(
     ] = False,
     concurrency: Annotated[
         int,
-        typer.Option(help="Jobs fetched at once.", rich_help_panel=CONNECTION, min=1, max=64),
+        typer.Option(
+            help="Jobs fetched at once.", rich_help_panel=CONNECTION, min=1, max=64, metavar="N"
+        ),
     ] = 8,
     region: Region = None,
     endpoint: Endpoint = None,
@@ -336,13 +347,18 @@ def info(
     ),
 )
 def emulator(
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1; 0 picks a free one.")] = 8765,
+    port: Annotated[
+        int, typer.Option(help="Port on 127.0.0.1; 0 picks a free one.", metavar="PORT")
+    ] = 8765,
     jobs: Annotated[
         str | None,
-        typer.Option(help="JSON file of extra jobs (see the README).", show_default=False),
+        typer.Option(
+            help="JSON file of extra jobs (see the README).", show_default=False, metavar="FILE"
+        ),
     ] = None,
     latency: Annotated[
-        float, typer.Option(help="Seconds added to every answer (for benchmarks).")
+        float,
+        typer.Option(help="Seconds added to every answer (for benchmarks).", metavar="SECONDS"),
     ] = 0.0,
 ) -> None:
     """Serve a local MaxCompute OpenAPI emulator (no account needed)."""
@@ -354,12 +370,18 @@ def emulator(
 
 Interval = Annotated[
     float,
-    typer.Option(help="Seconds between polls (with jitter).", rich_help_panel=WATCHING, min=0.05),
+    typer.Option(
+        help="Seconds between polls (with jitter).",
+        rich_help_panel=WATCHING,
+        min=0.05,
+        metavar="SECONDS",
+    ),
 ]
 Timeout = Annotated[
     float,
     typer.Option(
         help="Give up after this many seconds (exit 124); 0 checks once.",
+        metavar="SECONDS",
         rich_help_panel=WATCHING,
         min=0,
     ),
@@ -451,6 +473,7 @@ def wait(
             "--output",
             "-o",
             help="plain (a line per job), json or jsonl.  [default: plain]",
+            metavar="FORMAT",
             rich_help_panel=OUTPUT,
             show_default=False,
             case_sensitive=False,
@@ -460,7 +483,9 @@ def wait(
     no_color: NoColor = False,
     concurrency: Annotated[
         int,
-        typer.Option(help="Jobs polled at once.", rich_help_panel=CONNECTION, min=1, max=64),
+        typer.Option(
+            help="Jobs polled at once.", rich_help_panel=CONNECTION, min=1, max=64, metavar="N"
+        ),
     ] = 8,
     region: Region = None,
     endpoint: Endpoint = None,
@@ -491,6 +516,72 @@ def wait(
     _execute(streams, lambda: run_wait(options, streams))
 
 
+@app.command(cls=Command, epilog="Example:\n  maxjob demo")
+def demo(no_color: NoColor = False) -> None:
+    """Watch a scripted job on a built-in emulator, then show it: no account needed."""
+    from maxjob.demo import run_demo
+
+    streams = _streams(no_color)
+    _execute(streams, lambda: run_demo(streams))
+
+
+SHELLS = ("bash", "zsh", "fish", "powershell")
+COMPLETE_VAR = "_MAXJOB_COMPLETE"
+
+
+def _complete_shell(incomplete: str) -> list[str]:
+    return [shell for shell in SHELLS if shell.startswith(incomplete)]
+
+
+@app.command(
+    cls=Command,
+    epilog=(
+        "Install:\n"
+        "  bash        maxjob completion bash > ~/.local/share/bash-completion/completions/maxjob\n"
+        '  zsh         maxjob completion zsh > "${fpath[1]}/_maxjob"\n'
+        "  fish        maxjob completion fish > ~/.config/fish/completions/maxjob.fish\n"
+        "  powershell  maxjob completion powershell >> $PROFILE"
+    ),
+)
+def completion(
+    shell: Annotated[
+        str,
+        typer.Argument(
+            metavar="SHELL",
+            help="bash, zsh, fish or powershell.",
+            autocompletion=_complete_shell,
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Print the shell completion script (the files in completions/ are exactly these)."""
+    streams = _streams()
+
+    def work() -> int:
+        if shell not in SHELLS:
+            from maxjob.errors import UsageError
+
+            raise UsageError(f"unknown shell {shell!r}: choose one of {', '.join(SHELLS)}")
+        from typer._completion_shared import get_completion_script
+
+        _init_completion()
+        script = get_completion_script(prog_name="maxjob", complete_var=COMPLETE_VAR, shell=shell)
+        streams.write(script + "\n")
+        return 0
+
+    _execute(streams, work)
+
+
+def _init_completion() -> None:
+    from typer._completion_classes import completion_init
+
+    completion_init()
+
+
 def main() -> None:
     """The console script's entry point."""
+    import os
+
+    if COMPLETE_VAR in os.environ:
+        _init_completion()
     app()

@@ -85,6 +85,7 @@ class MaxComputeClient:
         *,
         pool_size: int = 8,
         transport: httpx.BaseTransport | None = None,
+        trust_env: bool = True,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         uniform: Callable[[float, float], float] = random.uniform,
@@ -112,7 +113,7 @@ class MaxComputeClient:
             verify=_ssl_context(settings),
             limits=httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size),
             transport=transport,
-            trust_env=True,
+            trust_env=trust_env,
         )
 
     def close(self) -> None:

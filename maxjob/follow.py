@@ -140,13 +140,11 @@ def run_watch(options: FollowOptions, streams: Streams, clock: Clock | None = No
     jq = JqProgram(options.jq) if options.jq else None
     fmt = pick_format(options.output, streams, jq is not None)
     utc = options.utc or not streams.out_is_terminal
-    live = streams.out_is_terminal and fmt in ("table", "timeline")
     with open_client(
         options.connection, streams, pool_size=1, fallback_region=ref.region
     ) as client:
-        watcher = Watcher(client, ref.instance_id, options, streams, clock)
         try:
-            job = _watch_live(watcher, utc) if live else _watch_lines(watcher, fmt, jq)
+            job = watch_job(client, ref.instance_id, options, streams, clock, fmt=fmt, jq=jq)
         except KeyboardInterrupt:
             streams.message(f"maxjob: interrupted; resume with: maxjob watch {ref.instance_id}")
             return 130
@@ -160,6 +158,23 @@ def run_watch(options: FollowOptions, streams: Streams, clock: Clock | None = No
             )
             return TIMEOUT_EXIT
         return EXIT_BY_OUTCOME[job.outcome]
+
+
+def watch_job(
+    client: MaxComputeClient,
+    instance_id: str,
+    options: FollowOptions,
+    streams: Streams,
+    clock: Clock,
+    *,
+    fmt: str,
+    jq: JqProgram | None = None,
+) -> JobInfo:
+    """Poll until the job finishes or the timeout passes, showing progress; the last state."""
+    watcher = Watcher(client, instance_id, options, streams, clock)
+    if streams.out_is_terminal and fmt in ("table", "timeline"):
+        return _watch_live(watcher, options.utc or False)
+    return _watch_lines(watcher, fmt, jq)
 
 
 def _watch_lines(watcher: Watcher, fmt: str, jq: JqProgram | None) -> JobInfo:

@@ -10,6 +10,7 @@ from maxjob.output import Streams
 
 if TYPE_CHECKING:
     from maxjob.client import MaxComputeClient
+    from maxjob.credentials import Credentials
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,9 @@ class ConnectionOptions:
     max_attempts: int | None = None
     debug: bool = False
     ca_bundle: str | None = None
+    # Not flags: `demo` brings its own throwaway key and ignores proxy settings.
+    credentials: Credentials | None = None
+    trust_env: bool = True
 
 
 def resolve_settings(
@@ -60,7 +64,7 @@ def open_client(
     from maxjob.client import MaxComputeClient, RetryNotice
 
     settings = resolve_settings(options, streams, fallback_region)
-    credentials = creds.resolve(settings.profile, streams.environ)
+    credentials = options.credentials or creds.resolve(settings.profile, streams.environ)
     streams.hide(*credentials.secrets())
     if settings.debug:
         streams.message(
@@ -79,6 +83,7 @@ def open_client(
         settings,
         credentials,
         pool_size=pool_size,
+        trust_env=options.trust_env,
         on_retry=on_retry,
         debug=lambda line: streams.message(f"maxjob: debug: {line}"),
     )

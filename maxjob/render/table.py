@@ -20,7 +20,7 @@ from maxjob.render.phases import status_style, sub_status_rows, waiting_share
 from maxjob.render.sanitize import display
 from maxjob.render.units import amount, binary_bytes, core_hours, duration, gb_hours, human_time
 
-WIDE = 96
+WIDE = 110
 Row = tuple[str, Text]
 
 SEVERITY_MARKS = {
@@ -80,7 +80,7 @@ def job_rows(job: JobInfo) -> list[Row]:
     priority = Text()
     if job.priority is not None:
         priority.append(str(job.priority))
-        priority.append("  (0 most urgent, 9 least)", style="dim")
+        priority.append("  (0 = most urgent, 9 = least)", style="dim")
     return [
         ("Project", _t(job.project)),
         ("Owner", _t(job.job_owner)),
@@ -201,26 +201,23 @@ def sub_status_panel(job: JobInfo, *, utc: bool) -> Panel | None:
 
 def job_view(job: JobInfo, *, utc: bool, width: int) -> RenderableType:
     """The whole table view of one job, laid out for `width` columns."""
-    left = [
-        _panel("Job", job_rows(job)),
-        _panel("Quota", quota_rows(job)),
-        _panel("Upstream scheduler", upstream_rows(job)),
-    ]
+    left = [_panel("Job", job_rows(job)), _panel("Quota", quota_rows(job))]
     right = [
         _panel("Timing", timing_rows(job, utc=utc)),
         _panel("Resources", resource_rows(job)),
+        _panel("Upstream scheduler", upstream_rows(job)),
     ]
     parts: list[RenderableType] = [header(job)]
     lefts = [p for p in left if p is not None]
     rights = [p for p in right if p is not None]
     if width >= WIDE and lefts and rights:
         grid = Table.grid(expand=True, padding=(0, 1))
-        grid.add_column(ratio=1)
-        grid.add_column(ratio=1)
+        grid.add_column()
+        grid.add_column()
         grid.add_row(Group(*lefts), Group(*rights))
         parts.append(grid)
     else:
-        parts.extend([*rights[:1], *lefts, *rights[1:]])
+        parts.extend([*rights[:1], *lefts, *rights[1:]])  # timing first: what people look for
     for panel in (diagnostics_panel(job), sub_status_panel(job, utc=utc)):
         if panel is not None:
             parts.append(panel)

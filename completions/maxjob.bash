@@ -1,0 +1,10 @@
+_maxjob_completion() {
+    local IFS=$'
+'
+    COMPREPLY=( $( env COMP_WORDS="${COMP_WORDS[*]}" \
+                   COMP_CWORD=$COMP_CWORD \
+                   _MAXJOB_COMPLETE=complete_bash $1 ) )
+    return 0
+}
+
+complete -o default -F _maxjob_completion maxjob

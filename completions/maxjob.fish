@@ -1,0 +1,1 @@
+complete --command maxjob --no-files --arguments "(env _MAXJOB_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) maxjob)" --condition "env _MAXJOB_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) maxjob"

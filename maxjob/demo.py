@@ -1,0 +1,61 @@
+"""`maxjob demo`: the whole tool in one command, with no account.
+
+It starts the emulator in this process on a free loopback port with a throwaway key (touching no
+user configuration and no proxy), watches a scripted job from waiting to finished in about ten
+seconds, shows it as a table and as a timeline, and ends with the commands to use maxjob for real.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from maxjob.follow import EXIT_BY_OUTCOME, TIMEOUT_EXIT, Clock, FollowOptions, watch_job
+from maxjob.output import Streams
+from maxjob.present import Presenter
+from maxjob.session import ConnectionOptions, open_client
+
+NEXT_STEPS = """\
+That was maxjob against its built-in emulator. To use it for real:
+
+  export ALIBABA_CLOUD_ACCESS_KEY_ID=... ALIBABA_CLOUD_ACCESS_KEY_SECRET=...
+  export ALIBABA_CLOUD_REGION_ID=cn-hangzhou      # or: aliyun configure
+  maxjob info <instanceId>                        # or paste a Logview link
+  maxjob wait <instanceId> && echo done           # in CI: exit status = outcome
+
+Try more here: maxjob emulator (then maxjob info finished, failed, progress-1, ...)"""
+
+
+def run_demo(streams: Streams, *, interval: float = 1.0) -> int:
+    from maxjob import emulator
+    from maxjob.credentials import Credentials
+
+    key_id = "demo-" + secrets.token_hex(4)
+    secret = secrets.token_hex(16)
+    server, _ = emulator.start_in_thread(credentials=[emulator.Credential(key_id, secret)])
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        instance_id = "demo-" + secrets.token_hex(6)
+        streams.message(f"maxjob demo: an emulator is serving GetJobInfo on {url}")
+        streams.message(f"maxjob demo: watching job {instance_id} until it finishes (~10 s)")
+        connection = ConnectionOptions(
+            endpoint=url,
+            credentials=Credentials(key_id, secret, source="the demo"),
+            trust_env=False,
+        )
+        options = FollowOptions(
+            refs=(instance_id,), interval=interval, timeout=60.0, connection=connection
+        )
+        fmt = "table" if streams.out_is_terminal else "plain"
+        with open_client(connection, streams, pool_size=1) as client:
+            job = watch_job(client, instance_id, options, streams, Clock(), fmt=fmt)
+        utc = not streams.out_is_terminal
+        Presenter(streams, "table", utc=utc).show(instance_id, job)
+        streams.write("\n")
+        Presenter(streams, "timeline", utc=utc).show(instance_id, job)
+        streams.write("\n" + NEXT_STEPS + "\n")
+    finally:
+        server.shutdown()
+        server.server_close()
+    if job.outcome is None:
+        return TIMEOUT_EXIT
+    return EXIT_BY_OUTCOME[job.outcome]
