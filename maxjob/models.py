@@ -232,7 +232,9 @@ class JobInfo:
             ext_node_id=_text(get("extNodeId")),
             ext_node_on_duty=_text(get("extNodeOnDuty")),
             scene_results=tuple(SceneResult.from_api(x) for x in _list(get("sceneResults"))),
-            sub_statuses=tuple(SubStatus.from_api(x) for x in _list(get("jobSubStatusList"))),
+            sub_statuses=tuple(
+                SubStatus.from_api(x) for x in _list(get("jobSubStatusList")) if isinstance(x, dict)
+            ),
         )
 
     @property
@@ -241,12 +243,17 @@ class JobInfo:
 
     @property
     def sub_statuses_in_order(self) -> tuple[SubStatus, ...]:
-        """Substatuses by start time (the API does not promise an order); unparsable times keep
-        their place after the parsed ones, in the order given."""
-        timed = [s for s in self.sub_statuses if s.start_time is not None]
-        untimed = [s for s in self.sub_statuses if s.start_time is None]
-        timed.sort(key=lambda s: s.start_time or datetime.min.replace(tzinfo=UTC))
-        return (*timed, *untimed)
+        """Substatuses by start time (the API does not promise an order); one whose time cannot
+        be read stays right after the item it followed in the list."""
+        earliest = datetime.min.replace(tzinfo=UTC)
+        keyed = []
+        last = earliest
+        for index, sub in enumerate(self.sub_statuses):
+            if sub.start_time is not None:
+                last = sub.start_time
+            keyed.append(((sub.start_time or last, sub.start_time is None, index), sub))
+        keyed.sort(key=lambda pair: pair[0])
+        return tuple(sub for _, sub in keyed)
 
     @property
     def current_sub_status(self) -> SubStatus | None:

@@ -9,6 +9,7 @@ side by side.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
@@ -98,8 +99,6 @@ def quota_rows(job: JobInfo) -> list[Row]:
 
 def timing_rows(job: JobInfo, *, utc: bool) -> list[Row]:
     def when(moment: object) -> Text:
-        from datetime import datetime
-
         return Text(human_time(moment, utc=utc)) if isinstance(moment, datetime) else Text()
 
     waiting = Text(duration(job.waiting_time))
@@ -177,8 +176,8 @@ def diagnostics_panel(job: JobInfo) -> Panel | None:
     return Panel(Group(*parts), title="Diagnostics", title_align="left", border_style="dim")
 
 
-def sub_status_panel(job: JobInfo, *, utc: bool) -> Panel | None:
-    rows = sub_status_rows(job, utc=utc)
+def sub_status_panel(job: JobInfo, *, utc: bool, now: datetime | None = None) -> Panel | None:
+    rows = sub_status_rows(job, utc=utc, now=now)
     if not rows:
         return None
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
@@ -199,8 +198,9 @@ def sub_status_panel(job: JobInfo, *, utc: bool) -> Panel | None:
     return Panel(table, title="Substatuses", title_align="left", border_style="dim")
 
 
-def job_view(job: JobInfo, *, utc: bool, width: int) -> RenderableType:
-    """The whole table view of one job, laid out for `width` columns."""
+def job_view(job: JobInfo, *, utc: bool, width: int, now: datetime | None = None) -> RenderableType:
+    """The whole table view of one job, laid out for `width` columns; `now` is when an unfinished
+    job's last substatus is measured to (default: the clock)."""
     left = [_panel("Job", job_rows(job)), _panel("Quota", quota_rows(job))]
     right = [
         _panel("Timing", timing_rows(job, utc=utc)),
@@ -218,7 +218,7 @@ def job_view(job: JobInfo, *, utc: bool, width: int) -> RenderableType:
         parts.append(grid)
     else:
         parts.extend([*rights[:1], *lefts, *rights[1:]])  # timing first: what people look for
-    for panel in (diagnostics_panel(job), sub_status_panel(job, utc=utc)):
+    for panel in (diagnostics_panel(job), sub_status_panel(job, utc=utc, now=now)):
         if panel is not None:
             parts.append(panel)
     return Group(*parts)

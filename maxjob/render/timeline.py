@@ -141,7 +141,8 @@ def timeline(job: JobInfo, *, utc: bool, width: int, now: datetime | None = None
         if extent > 0:
             summary += f", {duration(extent)} in all"
         parts.append(Text(summary, style="dim"))
-    parts.append(table)
+    if table.row_count:
+        parts.append(table)
     panel = diagnostics_panel(job)
     if panel is not None:
         parts.append(panel)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 _BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
@@ -58,7 +59,9 @@ def amount(value: float) -> str:
         return f"{value:,.0f}"
     if abs(value) >= 1:
         return f"{value:.2f}"
-    return f"{value:.2g}" if abs(value) >= 0.0001 else f"{value:.1e}"
+    # Two significant digits, never in exponent notation: 0.28, 0.018, 0.000011.
+    digits = 1 - math.floor(math.log10(abs(value)))
+    return f"{value:.{min(digits, 12)}f}"
 
 
 def rfc3339(moment: datetime) -> str:
