@@ -269,9 +269,9 @@ class MaxComputeClient:
         try:
             document = parse_json(body)
         except ValueError as exc:
-            raise _unreadable(status, str(exc), self.settings.host, request_id) from None
+            raise _unreadable(status, str(exc), self.settings.host, request_id, response) from None
         if not isinstance(document, dict):
-            raise _unreadable(status, "not a JSON object", self.settings.host, request_id)
+            raise _unreadable(status, "not a JSON object", self.settings.host, request_id, response)
         request_id = request_id or _text(document.get("requestId") or document.get("RequestId"))
         http_code = document.get("httpCode")
         body_ok = http_code is None or (isinstance(http_code, int) and 200 <= http_code < 300)
@@ -353,6 +353,12 @@ class MaxComputeClient:
                 "15 minutes of the server's time: synchronise the clock (NTP)"
             )
         if code.startswith("SignatureDoesNotMatch"):
+            if self._debug and self._auth.last_canonical_request:
+                self._debug("canonical request signed (compare with the server's):")
+                for line in self._auth.last_canonical_request.split("\n"):
+                    if line.startswith("x-acs-security-token:"):
+                        line = "x-acs-security-token:<hidden>"
+                    self._debug(f"  | {line}")
             extra = "" if self.settings.debug else "; --debug shows the canonical request signed"
             return f"check the access key secret that goes with key id from {source}{extra}"
         if code.startswith("InvalidAccessKeyId"):
@@ -360,10 +366,6 @@ class MaxComputeClient:
         if code.startswith("InvalidSecurityToken"):
             return f"the STS security token from {source} is invalid or expired; get a new one"
         return f"credentials from {source}"
-
-    def debug_canonical_request(self) -> str | None:
-        """The last canonical request signed (it holds no secret)."""
-        return self._auth.last_canonical_request
 
     def _log_request(self, request: httpx.Request) -> None:
         if not self._debug:
@@ -417,7 +419,8 @@ def parse_json(body: bytes) -> Any:
     try:
         return json.loads(text, parse_constant=no_constant, object_pairs_hook=unique)
     except json.JSONDecodeError as exc:
-        kind = "truncated" if exc.pos >= len(text.rstrip()) else "not valid JSON"
+        cut_short = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated")
+        kind = "truncated" if cut_short else "not valid JSON"
         if text.lstrip().startswith("<"):
             kind = "an HTML page, not JSON"
         raise ValueError(f"the body is {kind}") from None
@@ -473,12 +476,16 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max(when.timestamp() - time.time(), 0.0)
 
 
-def _unreadable(status: int, why: str, host: str, request_id: str | None) -> MaxjobError:
+def _unreadable(
+    status: int, why: str, host: str, request_id: str | None, response: httpx.Response
+) -> MaxjobError:
     if 200 <= status < 300:
         return ResponseError(f"unreadable response from {host}: {why}", request_id=request_id)
     message = f"{host} answered HTTP {status} with a body that is not the API's ({why})"
     if status in RETRYABLE_STATUSES:
-        return TransientError(message, request_id=request_id, http_status=status)
+        return TransientError(
+            message, request_id=request_id, http_status=status, retry_after=_retry_after(response)
+        )
     return ServiceError(
         message,
         request_id=request_id,

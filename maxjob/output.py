@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Literal, TextIO
 from urllib.parse import quote
 
 from maxjob.errors import MaxjobError
@@ -100,6 +100,12 @@ class Streams:
     def warn(self, text: str) -> None:
         self.message(f"maxjob: warning: {text}")
 
+    def _color_system(self) -> Literal["standard", "256", "truecolor"]:
+        # Our own reading of the terminal, so FORCE_COLOR also works where TERM says "dumb".
+        if self.environ.get("COLORTERM", "").lower() in ("truecolor", "24bit"):
+            return "truecolor"
+        return "256" if "256" in self.environ.get("TERM", "") else "standard"
+
     def console(self, *, width: int | None = None) -> Console:
         """A rich console for stdout that never reads server text as markup or emoji."""
         from rich.console import Console
@@ -109,7 +115,7 @@ class Streams:
             file=self.out,
             force_terminal=color or None,
             no_color=not color,
-            color_system="auto" if color else None,
+            color_system=self._color_system() if color else None,
             markup=False,
             emoji=False,
             highlight=False,

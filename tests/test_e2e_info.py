@@ -196,3 +196,44 @@ def test_exit_status_flag(emulator: Emulator) -> None:
     assert run_maxjob("info", "cancelled", "--exit-status", endpoint=emulator.url).code == 7
     assert run_maxjob("info", "running", "--exit-status", endpoint=emulator.url).code == 8
     assert run_maxjob("info", "failed", endpoint=emulator.url).code == 0
+
+
+def test_jq_prints_strings_raw_and_values_as_json(emulator: Emulator) -> None:
+    raw = run_maxjob("info", "finished", "--jq", ".status", endpoint=emulator.url)
+    assert raw.code == 0 and raw.out == "terminated\n"
+    many = run_maxjob("info", "finished", "failed", "--jq", "[.[].priority]", endpoint=emulator.url)
+    assert json.loads(many.out) == [3, 9]
+    lines = run_maxjob(
+        "info", "finished", "failed", "-o", "jsonl", "--jq", ".instanceId", endpoint=emulator.url
+    )
+    assert lines.out == "finished\nfailed\n"
+
+
+def test_jq_syntax_error_is_a_usage_error(emulator: Emulator) -> None:
+    result = run_maxjob("info", "finished", "--jq", ".[", endpoint=emulator.url)
+    assert result.code == 2 and result.err.startswith("maxjob: error: --jq")
+    assert (
+        run_maxjob("info", "finished", "--jq", ".", "-o", "table", endpoint=emulator.url).code == 2
+    )
+
+
+def test_colour_follows_force_color_no_color_and_the_flag(emulator: Emulator) -> None:
+    piped = run_maxjob("info", "failed", "-o", "table", endpoint=emulator.url)
+    assert "\x1b[" not in piped.out
+    forced = run_maxjob(
+        "info", "failed", "-o", "table", endpoint=emulator.url, env={"FORCE_COLOR": "1"}
+    )
+    assert "\x1b[" in forced.out
+    for env, args in (
+        ({"FORCE_COLOR": "1", "NO_COLOR": ""}, ()),
+        ({"FORCE_COLOR": "1"}, ("--no-color",)),
+    ):
+        plain = run_maxjob("info", "failed", "-o", "table", *args, endpoint=emulator.url, env=env)
+        assert "\x1b[" not in plain.out, env
+
+
+def test_plain_separates_jobs_with_a_blank_line(emulator: Emulator) -> None:
+    result = run_maxjob("info", "finished", "failed", endpoint=emulator.url)
+    blocks = result.out.split("\n\n")
+    assert len(blocks) == 2
+    assert "instanceId\tfinished" in blocks[0] and "instanceId\tfailed" in blocks[1]

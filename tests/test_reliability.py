@@ -1,0 +1,433 @@
+"""Retries, deadlines, hostile responses, helpful errors, secrets, proxies and TLS, over real
+loopback sockets against the installed `maxjob`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from maxjob import emulator as emu
+from tests.conftest import MAXJOB, Emulator, clean_environ, run_maxjob
+from tests.servers import OK_BODY, Answer, ConnectProxy, ScriptedServer
+
+
+@pytest.fixture
+def serve() -> Iterator[Any]:
+    servers: list[ScriptedServer] = []
+
+    def start(script: Any, **kwargs: Any) -> ScriptedServer:
+        server = ScriptedServer(script, **kwargs)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def gateway(code: str, status: int, message: str = "nope", **headers: str) -> Answer:
+    body = json.dumps(
+        {"RequestId": "req-9", "HostId": "h", "Code": code, "Message": message, "Recommend": "r"}
+    ).encode()
+    return Answer(status, body, dict(headers))
+
+
+def test_503_twice_then_200_succeeds_on_the_third_attempt_with_fresh_nonces(serve: Any) -> None:
+    server = serve(lambda n: Answer(503, b"<html>busy</html>") if n < 2 else Answer())
+    result = run_maxjob("info", "j1", "-o", "json", endpoint=server.url)
+    assert result.code == 0, result.err
+    assert len(server.seen) == 3
+    assert len({s.headers["x-acs-signature-nonce"] for s in server.seen}) == 3
+    assert len({s.headers["authorization"] for s in server.seen}) == 3
+    assert result.err.count("maxjob: retrying j1") == 2
+    assert "(attempt 2 of 3)" in result.err and "(attempt 3 of 3)" in result.err
+
+
+def test_throttling_waits_for_x_acs_retry_after(serve: Any) -> None:
+    server = serve(
+        lambda n: (
+            gateway("Throttling.User", 400, **{"x-acs-retry-after": "600"}) if n == 0 else Answer()
+        )
+    )
+    result = run_maxjob("info", "j1", endpoint=server.url)
+    assert result.code == 0, result.err
+    gap = server.seen[1].at - server.seen[0].at
+    assert 0.55 <= gap < 3, gap
+    assert "in 0.6s" in result.err and "Throttling.User" in result.err
+
+
+def test_retry_after_seconds_and_http_date_are_honoured(serve: Any) -> None:
+    server = serve(lambda n: Answer(429, b"", {"retry-after": "1"}) if n == 0 else Answer())
+    assert run_maxjob("info", "j1", endpoint=server.url).code == 0
+    assert server.seen[1].at - server.seen[0].at >= 0.95
+    when = formatdate(time.time() + 2, usegmt=True)
+    dated = serve(lambda n: Answer(503, b"", {"retry-after": when}) if n == 0 else Answer())
+    assert run_maxjob("info", "j1", endpoint=dated.url).code == 0
+    assert dated.seen[1].at - dated.seen[0].at >= 0.5
+
+
+def test_persistent_500_stops_after_max_attempts_with_exit_6(serve: Any) -> None:
+    body = json.dumps(
+        {
+            "requestId": "r5",
+            "httpCode": 500,
+            "errorCode": "INTERNAL_SERVER_ERROR",
+            "errorMsg": "boom",
+        }
+    ).encode()
+    server = serve(lambda n: Answer(500, body))
+    result = run_maxjob("info", "j1", "--max-attempts", "4", endpoint=server.url)
+    assert result.code == 6
+    assert len(server.seen) == 4
+    assert "after 4 attempts" in result.err and "request id r5" in result.err
+
+
+def test_max_attempts_1_disables_retries(serve: Any) -> None:
+    server = serve(lambda n: Answer(503, b""))
+    assert run_maxjob("info", "j1", "--max-attempts", "1", endpoint=server.url).code == 6
+    assert len(server.seen) == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "exit_code"),
+    [
+        ("NoPermission", 403, 4),
+        ("Forbidden.RAM", 403, 4),
+        ("SignatureDoesNotMatch", 400, 4),
+        ("InvalidAccessKeyId.NotFound", 404, 4),
+        ("ILLEGAL_ARGUMENT", 400, 2),
+        ("OBJECT_NOT_EXIST", 404, 5),
+    ],
+)
+def test_non_retryable_errors_are_requested_once(
+    serve: Any, code: str, status: int, exit_code: int
+) -> None:
+    server = serve(lambda n: gateway(code, status))
+    result = run_maxjob("info", "j1", endpoint=server.url)
+    assert result.code == exit_code, result.err
+    assert len(server.seen) == 1
+    assert code in result.err and "Traceback" not in result.err
+
+
+def test_a_2xx_whose_http_code_says_failure_is_a_failure(serve: Any) -> None:
+    body = json.dumps(
+        {
+            "requestId": "x",
+            "httpCode": 403,
+            "errorCode": "NO_PERMISSION",
+            "errorMsg": "denied",
+            "data": {"status": "running"},
+        }
+    ).encode()
+    server = serve(lambda n: Answer(200, body))
+    result = run_maxjob("info", "j1", endpoint=server.url)
+    assert result.code == 4 and "NO_PERMISSION" in result.err
+
+
+def test_a_server_that_never_answers_ends_within_the_deadline(serve: Any) -> None:
+    server = serve(lambda n: Answer(hang=30))
+    started = time.monotonic()
+    result = run_maxjob(
+        "info",
+        "j1",
+        "--request-timeout",
+        "1",
+        "--max-attempts",
+        "2",
+        endpoint=server.url,
+        timeout=40,
+    )
+    elapsed = time.monotonic() - started
+    assert result.code == 6
+    assert elapsed < 6, elapsed
+    assert "did not answer in time" in result.err
+
+
+def test_a_slow_trickle_cannot_outlive_the_deadline(serve: Any) -> None:
+    def trickle() -> Iterator[bytes]:
+        for _ in range(100):
+            time.sleep(0.5)
+            yield b" "
+
+    server = serve(lambda n: Answer(200, trickle()))
+    started = time.monotonic()
+    result = run_maxjob(
+        "info",
+        "j1",
+        "--request-timeout",
+        "1",
+        "--max-attempts",
+        "1",
+        endpoint=server.url,
+        timeout=60,
+    )
+    assert result.code == 6
+    assert time.monotonic() - started < 35
+
+
+def test_a_reset_connection_is_retried(serve: Any) -> None:
+    server = serve(lambda n: Answer(reset=True) if n == 0 else Answer())
+    result = run_maxjob("info", "j1", "-o", "json", endpoint=server.url)
+    assert result.code == 0, result.err
+    assert len(server.seen) == 2
+    assert "reset or closed" in result.err
+
+
+def _peak_rss_kb(args: list[str], env: dict[str, str]) -> tuple[int, str, float]:
+    probe = (
+        "import resource, subprocess, sys, time\n"
+        "t = time.monotonic()\n"
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
+        " time.monotonic() - t)\n"
+        "print(done.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *args], capture_output=True, text=True, env=env, check=True
+    )
+    first, _, err = done.stdout.partition("\n")
+    code, rss, seconds = first.split()
+    return int(code) * 1000 + int(rss) // 10**9, f"{rss}\n{err}", float(seconds)
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_50_mib_body_fails_fast_with_bounded_memory(
+    serve: Any, tmp_path: Path, chunked: bool
+) -> None:
+    chunk = b"x" * (1 << 20)
+
+    def body() -> Iterator[bytes]:
+        for _ in range(50):
+            yield chunk
+
+    def answer(n: int) -> Answer:
+        if chunked:
+            return Answer(200, body(), chunked=True)
+        return Answer(200, b"x" * (50 << 20))
+
+    server = serve(answer)
+    env = clean_environ(tmp_path)
+    env.update(
+        {
+            "MAXJOB_ENDPOINT": server.url,
+            "ALIBABA_CLOUD_ACCESS_KEY_ID": "k",
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s",
+        }
+    )
+    packed, detail, seconds = _peak_rss_kb([MAXJOB, "info", "j1"], env)
+    rss_kb, err = int(detail.split("\n", 1)[0]), detail.split("\n", 1)[1]
+    assert packed // 1000 == 1, err
+    assert "10 MiB" in err
+    assert rss_kb < 90 * 1024, rss_kb
+    assert seconds < 10
+
+
+def test_a_redirect_is_not_followed(serve: Any) -> None:
+    target = serve(lambda n: Answer())
+    server = serve(lambda n: Answer(302, b"", {"location": f"http://localhost:{target.port}/x"}))
+    result = run_maxjob("info", "j1", endpoint=server.url)
+    assert result.code == 6
+    assert "redirect to localhost" in result.err
+    assert target.seen == []
+    assert len(server.seen) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "exit_code", "words"),
+    [
+        (502, b"<html><body>Bad Gateway</body></html>", 6, "HTML page"),
+        (200, b"", 1, "empty body"),
+        (200, OK_BODY[:-9], 1, "truncated"),
+        (200, b"[1, 2]", 1, "not a JSON object"),
+        (200, b'{"data": {"status": "\xff\xfe"}}', 1, "not valid UTF-8"),
+        (200, b'{"data": {"cuUsage": NaN}}', 1, "NaN"),
+        (200, b'{"data": {"status": "a"}, "data": {"status": "b"}}', 1, "repeats the key"),
+        (200, b'{"data": ' + b"[" * 5000 + b"]" * 5000 + b"}", 1, "nested"),
+        (200, b'{"requestId": "x", "httpCode": 200}', 1, "no job data"),
+        (200, b"<html>captive portal</html>", 1, "HTML page"),
+    ],
+    ids=[
+        "html-502",
+        "empty",
+        "truncated",
+        "array",
+        "utf8",
+        "nan",
+        "duplicate",
+        "deep",
+        "no-data",
+        "html-200",
+    ],
+)
+def test_malformed_bodies_end_cleanly(
+    serve: Any, status: int, body: bytes, exit_code: int, words: str
+) -> None:
+    server = serve(lambda n: Answer(status, body))
+    result = run_maxjob("info", "j1", "--max-attempts", "2", endpoint=server.url)
+    assert result.code == exit_code, result.err
+    assert words in result.err
+    assert result.err.startswith("maxjob: ") and "Traceback" not in result.err
+    assert result.out == ""
+
+
+def test_clock_skew_shows_both_clocks(serve: Any) -> None:
+    server_date = formatdate(time.time() + 3600, usegmt=True)
+    server = serve(lambda n: gateway("InvalidTimeStamp.Expired", 400, "expired", date=server_date))
+    result = run_maxjob("info", "j1", endpoint=server.url)
+    assert result.code == 4
+    assert "this machine's clock says" in result.err and "the server's" in result.err
+    assert "NTP" in result.err
+
+
+def test_permission_error_names_the_ram_action_and_resource(serve: Any) -> None:
+    server = serve(lambda n: gateway("Forbidden.RAM", 403, "not authorized"))
+    result = run_maxjob("info", "j1", "--region", "cn-hangzhou", endpoint=server.url)
+    assert result.code == 4
+    assert "odps:GetJobInfo" in result.err
+    assert "acs:odps:cn-hangzhou:<account-id>:job/j1" in result.err
+
+
+def test_invalid_access_key_names_where_the_key_came_from(serve: Any) -> None:
+    server = serve(lambda n: gateway("InvalidAccessKeyId.Inactive", 400, "inactive"))
+    result = run_maxjob("info", "j1", endpoint=server.url)
+    assert result.code == 4 and "environment (ALIBABA_CLOUD_ACCESS_KEY_ID)" in result.err
+
+
+def test_signature_mismatch_debug_shows_the_canonical_request(emulator: Emulator) -> None:
+    env = {"ALIBABA_CLOUD_ACCESS_KEY_SECRET": "wrong"}
+    plain = run_maxjob("info", "finished", endpoint=emulator.url, env=env)
+    assert "--debug shows the canonical request" in plain.err
+    assert "| GET" not in plain.err
+    debug = run_maxjob("info", "finished", "--debug", endpoint=emulator.url, env=env)
+    assert "| GET" in debug.err and "| /api/v1/jobs/finished/info" in debug.err
+
+
+SECRET = "canary-secret-5f1d9c"
+TOKEN = "canary-token-8e2a7b"
+
+
+def _canary_forms() -> list[str]:
+    import base64
+    from urllib.parse import quote
+
+    forms = []
+    for value in (SECRET, TOKEN):
+        forms += [value, quote(value, safe=""), base64.b64encode(value.encode()).decode()]
+    return forms
+
+
+def test_secrets_never_appear_in_any_output(emulator: Emulator, serve: Any, tmp_path: Path) -> None:
+    env = {"ALIBABA_CLOUD_ACCESS_KEY_SECRET": SECRET, "ALIBABA_CLOUD_SECURITY_TOKEN": TOKEN}
+    hostile = serve(
+        lambda n: Answer(200, json.dumps({"data": {"status": "running", "note": "echo"}}).encode())
+    )
+    failing = serve(lambda n: Answer(503, b"<html/>"))
+    runs = [
+        ("info", "finished", "--debug", "-o", "json"),
+        ("info", "finished", "nope", "--debug"),
+        ("info", "finished", "--debug", "-o", "table"),
+        ("watch", "failed", "--debug"),
+        ("wait", "failed", "finished", "--debug"),
+        ("info", "finished", "--debug", "--endpoint", failing.url, "--max-attempts", "2"),
+        ("info", "finished", "--debug", "--endpoint", hostile.url),
+        ("info", "finished", "--debug", "--endpoint", "http://127.0.0.1:9"),
+        ("info", "finished", "--debug", "--jq", ".["),
+        ("info", "finished", "--debug", "--region", "Not Valid"),
+    ]
+    combined = ""
+    for args in runs:
+        result = run_maxjob(*args, endpoint=emulator.url, env=env)
+        combined += result.out + result.err
+    assert "x-acs-security-token: <hidden>" in combined
+    assert "Signature=<hidden>" in combined
+    for form in _canary_forms():
+        assert form not in combined, form
+    # The same, with the debug variables of other libraries set.
+    noisy = run_maxjob(
+        "info",
+        "finished",
+        "--debug",
+        endpoint=emulator.url,
+        env={**env, "DEBUG": "sdk", "HTTPX_LOG_LEVEL": "trace"},
+    )
+    for form in _canary_forms():
+        assert form not in noisy.out + noisy.err
+
+
+def test_debug_shows_the_exchange(emulator: Emulator) -> None:
+    result = run_maxjob("info", "finished", "--debug", endpoint=emulator.url)
+    assert result.code == 0
+    assert f"> GET {emulator.url}/api/v1/jobs/finished/info" in result.err
+    assert "< HTTP 200 in " in result.err and "x-acs-request-id: emu-" in result.err
+    assert "Credential=emulator-key-id" in result.err
+
+
+def _tls_emulator(ca: Any, tmp_path: Path) -> tuple[Any, int]:
+    import ssl
+
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(context)
+    server = emu.make_server(port=0)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, int(server.server_address[1])
+
+
+def test_tls_verification_with_a_throwaway_ca(tmp_path: Path) -> None:
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    server, port = _tls_emulator(ca, tmp_path)
+    try:
+        url = f"https://127.0.0.1:{port}"
+        refused = run_maxjob("info", "finished", endpoint=url, env={"SSL_CERT_FILE": ""})
+        assert refused.code == 6
+        assert "TLS certificate verification failed" in refused.err
+        assert "--ca-bundle" in refused.err
+        flag = run_maxjob(
+            "info", "finished", "--ca-bundle", str(bundle), "-o", "json", endpoint=url
+        )
+        assert flag.code == 0, flag.err
+        env = run_maxjob(
+            "info", "finished", "-o", "json", endpoint=url, env={"SSL_CERT_FILE": str(bundle)}
+        )
+        assert env.code == 0, env.err
+        assert json.loads(env.out)["instanceId"] == "finished"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_https_proxy_is_used_and_no_proxy_bypasses_it(tmp_path: Path) -> None:
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    server, port = _tls_emulator(ca, tmp_path)
+    proxy = ConnectProxy()
+    try:
+        url = f"https://127.0.0.1:{port}"
+        via = {"HTTPS_PROXY": f"http://127.0.0.1:{proxy.port}", "SSL_CERT_FILE": str(bundle)}
+        result = run_maxjob("info", "finished", "-o", "json", endpoint=url, env=via)
+        assert result.code == 0, result.err
+        assert proxy.targets == [f"CONNECT 127.0.0.1:{port}"]
+        bypass = run_maxjob(
+            "info", "finished", "-o", "json", endpoint=url, env={**via, "NO_PROXY": "127.0.0.1"}
+        )
+        assert bypass.code == 0, bypass.err
+        assert len(proxy.targets) == 1
+    finally:
+        proxy.close()
+        server.shutdown()
+        server.server_close()
