@@ -5,21 +5,22 @@ function that does the work; a `MaxjobError` becomes one stderr line (plus a hin
 status. Nothing here is imported by the rest of the package.
 """
 
-from __future__ import annotations
-
 import enum
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer._click.exceptions import UsageError as ClickUsageError
 from typer.core import TyperCommand, TyperGroup
 
 from maxjob import __version__
-from maxjob.config import REGIONS
 from maxjob.errors import MaxjobError
-from maxjob.output import Streams
-from maxjob.session import ConnectionOptions
+from maxjob.protocol import REGIONS
+
+if TYPE_CHECKING:
+    from maxjob.output import Streams
+    from maxjob.session import ConnectionOptions
 
 OUTPUT = "Output"
 CONNECTION = "Connection"
@@ -63,7 +64,7 @@ class _Help:
         for title, rows in groups.items():
             with formatter.section(f"{title} options" if title != "Options" else title):
                 formatter.write_dl(rows)
-        if isinstance(self, TyperGroup):
+        if isinstance(self, Group):
             self.format_commands(ctx, formatter)
 
     def format_epilog(self: Any, ctx: Any, formatter: Any) -> None:
@@ -77,8 +78,61 @@ class Command(_Help, TyperCommand):
     pass
 
 
+# The commands, built into click commands only when invoked (or listed): typer would otherwise
+# inspect every signature of every command on every call, `--version` included.
+COMMANDS: dict[str, tuple[Callable[..., None], dict[str, Any]]] = {}
+ORDER = ("info", "watch", "wait", "demo", "emulator", "completion")
+
+
+def command(**settings: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a command function to be built lazily by `Group.get_command`."""
+
+    def register(function: Callable[..., None]) -> Callable[..., None]:
+        COMMANDS[function.__name__] = (function, settings)
+        return function
+
+    return register
+
+
 class Group(_Help, TyperGroup):
-    pass
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted(COMMANDS, key=lambda name: (*ORDER, name).index(name))
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        if name not in COMMANDS:
+            return None
+        function, settings = COMMANDS[name]
+        single = typer.Typer(
+            add_completion=False,
+            rich_markup_mode=None,
+            pretty_exceptions_enable=False,
+            context_settings=CONTEXT,
+        )
+        single.command(name=name, cls=Command, **settings)(function)
+        return typer.main.get_command(single)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except ClickUsageError as error:
+            import difflib
+
+            close = difflib.get_close_matches(args[0], list(COMMANDS)) if args else []
+            if close and "Did you mean" not in error.message:
+                error.message = f"{error.message.rstrip('.')}. Did you mean {close[0]!r}?"
+            raise
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(name, _summary(COMMANDS[name][0])) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _summary(function: Callable[..., None]) -> str:
+    return (function.__doc__ or "").strip().splitlines()[0]
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 app = typer.Typer(
@@ -97,7 +151,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    context_settings=CONTEXT,
 )
 
 
@@ -246,11 +300,19 @@ NoColor = Annotated[
 ]
 
 
-def _streams(no_color: bool = False) -> Streams:
+def _streams(no_color: bool = False) -> "Streams":
+    from maxjob.output import Streams
+
     return Streams(no_color=no_color)
 
 
-def _execute(streams: Streams, work: Callable[[], int]) -> NoReturn:
+def _connection(*args: Any) -> "ConnectionOptions":
+    from maxjob.session import ConnectionOptions
+
+    return ConnectionOptions(*args)
+
+
+def _execute(streams: "Streams", work: Callable[[], int]) -> NoReturn:
     """Run a command's work; turn its outcome into the exit status."""
     try:
         code = work()
@@ -273,8 +335,7 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-@app.command(
-    cls=Command,
+@command(
     epilog=(
         "Examples:\n"
         "  maxjob info 20230410071055424gqt9ulc2yuo\n"
@@ -331,15 +392,14 @@ def info(
         utc=utc,
         exit_status=exit_status,
         concurrency=concurrency,
-        connection=ConnectionOptions(
+        connection=_connection(
             region, endpoint, vpc, profile, request_timeout, max_attempts, debug, ca_bundle
         ),
     )
     _execute(streams, lambda: run_info(options, streams))
 
 
-@app.command(
-    cls=Command,
+@command(
     epilog=(
         "Examples:\n"
         "  maxjob emulator                    serve on 127.0.0.1:8765\n"
@@ -388,8 +448,7 @@ Timeout = Annotated[
 ]
 
 
-@app.command(
-    cls=Command,
+@command(
     epilog=(
         "Examples:\n"
         "  maxjob watch $ID\n"
@@ -428,15 +487,14 @@ def watch(
         utc=utc,
         interval=interval,
         timeout=timeout,
-        connection=ConnectionOptions(
+        connection=_connection(
             region, endpoint, vpc, profile, request_timeout, max_attempts, debug, ca_bundle
         ),
     )
     _execute(streams, lambda: run_watch(options, streams))
 
 
-@app.command(
-    cls=Command,
+@command(
     epilog=(
         "Examples:\n"
         "  maxjob wait $ID && echo done\n"
@@ -509,14 +567,14 @@ def wait(
         any=any_job,
         fail_fast=fail_fast,
         concurrency=concurrency,
-        connection=ConnectionOptions(
+        connection=_connection(
             region, endpoint, vpc, profile, request_timeout, max_attempts, debug, ca_bundle
         ),
     )
     _execute(streams, lambda: run_wait(options, streams))
 
 
-@app.command(cls=Command, epilog="Example:\n  maxjob demo")
+@command(epilog="Example:\n  maxjob demo")
 def demo(no_color: NoColor = False) -> None:
     """Watch a scripted job on a built-in emulator, then show it: no account needed."""
     from maxjob.demo import run_demo
@@ -533,8 +591,7 @@ def _complete_shell(incomplete: str) -> list[str]:
     return [shell for shell in SHELLS if shell.startswith(incomplete)]
 
 
-@app.command(
-    cls=Command,
+@command(
     epilog=(
         "Install:\n"
         "  bash        maxjob completion bash > ~/.local/share/bash-completion/completions/maxjob\n"

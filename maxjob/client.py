@@ -13,9 +13,8 @@ import random
 import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import httpx
@@ -64,8 +63,7 @@ _NOT_FOUND_CODES = frozenset({"OBJECT_NOT_EXIST", "NoSuchJob", "JobNotFound", "N
 _USAGE_CODE_PREFIXES = ("ILLEGAL_ARGUMENT", "InvalidParameter", "MissingParameter")
 
 
-@dataclass(frozen=True)
-class RetryNotice:
+class RetryNotice(NamedTuple):
     """What the client tells its caller before it sleeps and tries again."""
 
     instance_id: str

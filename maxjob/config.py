@@ -10,8 +10,8 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from maxjob.errors import UsageError
@@ -20,23 +20,6 @@ ENV_REGION = "ALIBABA_CLOUD_REGION_ID"
 ENV_ENDPOINT = "MAXJOB_ENDPOINT"
 ENV_PROFILE = "ALIBABA_CLOUD_PROFILE"
 
-REGIONS = (
-    "cn-hangzhou",
-    "cn-shanghai",
-    "cn-beijing",
-    "cn-shenzhen",
-    "cn-zhangjiakou",
-    "cn-wulanchabu",
-    "cn-chengdu",
-    "cn-hongkong",
-    "ap-northeast-1",
-    "ap-southeast-1",
-    "ap-southeast-3",
-    "ap-southeast-5",
-    "eu-central-1",
-    "us-east-1",
-    "us-west-1",
-)
 _REGION_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _HOST_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")
 
@@ -45,8 +28,7 @@ DEFAULT_READ_TIMEOUT = 10.0
 DEFAULT_MAX_ATTEMPTS = 3
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Everything the client needs to know to reach the service."""
 
     endpoint: str  # scheme://host[:port][/prefix], no trailing slash

@@ -12,7 +12,7 @@ import io
 import logging
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from maxjob.errors import CredentialsError
 
@@ -27,14 +27,17 @@ MISSING_HINT = (
 )
 
 
-@dataclass(frozen=True)
-class Credentials:
+class Credentials(NamedTuple):
     """An access key, and where it came from. `repr` never shows the secret or the token."""
 
     access_key_id: str
-    access_key_secret: str = field(repr=False)
-    security_token: str | None = field(default=None, repr=False)
+    access_key_secret: str
+    security_token: str | None = None
     source: str = "environment"
+
+    def __repr__(self) -> str:
+        token = ", with an STS token" if self.security_token else ""
+        return f"Credentials({self.access_key_id!r} from {self.source}{token})"
 
     def secrets(self) -> tuple[str, ...]:
         """The values no output may ever contain."""

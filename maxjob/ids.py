@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import TextIO
+from typing import NamedTuple, TextIO
 from urllib.parse import parse_qs, urlsplit
 
 from maxjob.errors import UsageError
@@ -15,8 +14,7 @@ from maxjob.errors import UsageError
 _SERVICE_REGION = re.compile(r"service\.([a-z0-9-]+?)(?:-vpc|-intranet)?\.maxcompute\.")
 
 
-@dataclass(frozen=True)
-class InstanceRef:
+class InstanceRef(NamedTuple):
     """An instance id, and the region a pasted Logview link points at (if it was one)."""
 
     instance_id: str

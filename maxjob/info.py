@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import itertools
 import sys
-from dataclasses import dataclass, field
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from maxjob import ids
 from maxjob.errors import MaxjobError, UsageError
@@ -17,15 +16,14 @@ from maxjob.session import ConnectionOptions, open_client
 MAX_CONCURRENCY = 64
 
 
-@dataclass(frozen=True)
-class InfoOptions:
+class InfoOptions(NamedTuple):
     refs: tuple[str, ...]
     output: str | None = None
     jq: str | None = None
     utc: bool = False
     exit_status: bool = False
     concurrency: int = 8
-    connection: ConnectionOptions = field(default_factory=ConnectionOptions)
+    connection: ConnectionOptions = ConnectionOptions()
 
 
 def job_exit_code(job: JobInfo) -> int:

@@ -11,7 +11,6 @@ import base64
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, TextIO
 from urllib.parse import quote
 
@@ -51,15 +50,22 @@ def is_terminal(stream: TextIO) -> bool:
         return False
 
 
-@dataclass
 class Streams:
     """stdout and stderr, with the choices that depend on them."""
 
-    out: TextIO = field(default_factory=lambda: sys.stdout)
-    err: TextIO = field(default_factory=lambda: sys.stderr)
-    no_color: bool = False
-    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
-    hidden: list[str] = field(default_factory=list)
+    def __init__(
+        self,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+        *,
+        no_color: bool = False,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.no_color = no_color
+        self.environ = os.environ if environ is None else environ
+        self.hidden: list[str] = []
 
     @property
     def out_is_terminal(self) -> bool:

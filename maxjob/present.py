@@ -6,7 +6,6 @@ blank line; `table` and `timeline` rich renderings (imported only then). `--jq` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from maxjob.errors import MaxjobError, UsageError
@@ -50,17 +49,25 @@ def pick_format(requested: str | None, streams: Streams, jq: bool) -> str:
     return "table" if streams.out_is_terminal else "plain"
 
 
-@dataclass
 class Presenter:
     """Writes each job (or its error) as it arrives."""
 
-    streams: Streams
-    fmt: str
-    utc: bool = False
-    jq: JqProgram | None = None
-    many: bool = False
-    _count: int = 0
-    _collected: list[Any] = field(default_factory=list)
+    def __init__(
+        self,
+        streams: Streams,
+        fmt: str,
+        *,
+        utc: bool = False,
+        jq: JqProgram | None = None,
+        many: bool = False,
+    ) -> None:
+        self.streams = streams
+        self.fmt = fmt
+        self.utc = utc
+        self.jq = jq
+        self.many = many
+        self._count = 0
+        self._collected: list[Any] = []
 
     def show(self, instance_id: str, result: JobInfo | MaxjobError) -> None:
         index, self._count = self._count, self._count + 1

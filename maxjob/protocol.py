@@ -15,3 +15,22 @@ DATE_WINDOW_SECONDS = 15 * 60
 JOB_INFO_PATH = "/api/v1/jobs/{instance_id}/info"
 # Characters that stay literal when percent-encoding a path segment or a query part.
 UNRESERVED = "-_.~"
+
+# The documented regions (any id of the form [a-z0-9-]+ is accepted).
+REGIONS = (
+    "cn-hangzhou",
+    "cn-shanghai",
+    "cn-beijing",
+    "cn-shenzhen",
+    "cn-zhangjiakou",
+    "cn-wulanchabu",
+    "cn-chengdu",
+    "cn-hongkong",
+    "ap-northeast-1",
+    "ap-southeast-1",
+    "ap-southeast-3",
+    "ap-southeast-5",
+    "eu-central-1",
+    "us-east-1",
+    "us-west-1",
+)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from maxjob import config
 from maxjob.output import Streams
@@ -13,8 +12,7 @@ if TYPE_CHECKING:
     from maxjob.credentials import Credentials
 
 
-@dataclass(frozen=True)
-class ConnectionOptions:
+class ConnectionOptions(NamedTuple):
     """The connection flags every command that calls the API shares."""
 
     region: str | None = None
