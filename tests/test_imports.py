@@ -1,0 +1,103 @@
+"""Each path imports only what it needs (deterministic: module lists, not timings).
+
+The installed command runs under `python -X importtime`, which names every module imported.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import KEY_ID, KEY_SECRET, MAXJOB, Emulator, clean_environ
+
+HEAVY_FOR_STARTUP = ("httpx", "httpcore", "rich", "pydantic", "alibabacloud_credentials")
+HEAVY_FOR_DATA = ("rich", "pydantic", "alibabacloud_credentials", "jq")
+
+
+def imported(args: list[str], env: dict[str, str]) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", MAXJOB, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    names = set()
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip())
+    assert names, done.stderr
+    return names
+
+
+def offenders(names: set[str], banned: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in names if n.split(".")[0] in banned)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--version"], ["--help"], ["info", "--help"], ["watch", "--help"], ["completion", "bash"]],
+    ids=["version", "help", "info-help", "watch-help", "completion-script"],
+)
+def test_startup_paths_import_no_network_or_rendering_stack(
+    args: list[str], tmp_path: Path
+) -> None:
+    names = imported(args, clean_environ(tmp_path))
+    assert offenders(names, HEAVY_FOR_STARTUP) == []
+
+
+def test_shell_completion_imports_no_network_or_rendering_stack(tmp_path: Path) -> None:
+    env = clean_environ(tmp_path)
+    env.update(
+        {"_MAXJOB_COMPLETE": "complete_bash", "COMP_WORDS": "maxjob info -o ", "COMP_CWORD": "3"}
+    )
+    assert offenders(imported([], env), HEAVY_FOR_STARTUP) == []
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "plain"])
+def test_data_outputs_with_keys_in_the_environment_import_no_rich_nor_credentials_package(
+    fmt: str, emulator: Emulator, tmp_path: Path
+) -> None:
+    env = clean_environ(tmp_path)
+    env.update(
+        {
+            "ALIBABA_CLOUD_ACCESS_KEY_ID": KEY_ID,
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": KEY_SECRET,
+            "MAXJOB_ENDPOINT": emulator.url,
+        }
+    )
+    names = imported(["info", "finished", "-o", fmt], env)
+    assert "httpx" in names  # the call did happen
+    assert offenders(names, HEAVY_FOR_DATA) == []
+    # Nothing built that a single call does not use.
+    assert "concurrent.futures.thread" not in names
+
+
+def test_a_plain_http_endpoint_loads_no_ca_bundle() -> None:
+    from maxjob import config
+    from maxjob.client import _ssl_context
+
+    http = config.resolve(endpoint="http://127.0.0.1:1", environ={})
+    assert _ssl_context(http).cert_store_stats()["x509_ca"] == 0
+    https = config.resolve(region="cn-hangzhou", environ={})
+    assert _ssl_context(https).cert_store_stats()["x509_ca"] > 0
+
+
+def test_the_table_imports_rich_and_a_profile_imports_the_credentials_package(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    env = clean_environ(tmp_path)
+    env.update(
+        {
+            "ALIBABA_CLOUD_ACCESS_KEY_ID": KEY_ID,
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": KEY_SECRET,
+            "MAXJOB_ENDPOINT": emulator.url,
+        }
+    )
+    assert "rich.table" in imported(["info", "finished", "-o", "table"], env)
+    del env["ALIBABA_CLOUD_ACCESS_KEY_ID"], env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]
+    names = imported(["info", "finished", "-o", "json"], env)
+    assert any(n.startswith("alibabacloud_credentials") for n in names)
