@@ -68,6 +68,15 @@ def _check(options: FollowOptions) -> None:
         raise UsageError("--timeout cannot be negative (0 checks once)")
 
 
+def warn_unknown_status(streams: Streams, instance_id: str, job: JobInfo, warned: set[str]) -> None:
+    """Say once per status that an unknown status is treated as not finished."""
+    if not job.is_status_known and job.normalised_status not in warned:
+        warned.add(job.normalised_status)
+        streams.warn(
+            f"{instance_id}: unknown status {display(job.status)!r}; treated as not finished"
+        )
+
+
 def change_key(job: JobInfo) -> tuple[str, int | None, str]:
     current = job.current_sub_status
     return (
@@ -116,12 +125,7 @@ class Watcher:
         one_attempt = s.connect_timeout + s.read_timeout
         deadline = max(self.deadline, self.clock.monotonic() + one_attempt)
         job = self.client.get_job_info(self.instance_id, deadline=deadline)
-        if not job.is_status_known and job.normalised_status not in self._warned_status:
-            self._warned_status.add(job.normalised_status)
-            self.streams.warn(
-                f"{self.instance_id}: unknown status {display(job.status)!r}; "
-                "treated as not finished"
-            )
+        warn_unknown_status(self.streams, self.instance_id, job, self._warned_status)
         self.last = job
         return job
 
@@ -348,6 +352,7 @@ def _wait_loop(
     fmt: str,
     jq: JqProgram | None,
 ) -> None:
+    warned: set[str] = set()
     while True:
         pending = [i for i in order if not jobs[i].done]
         for instance_id, result in client.get_many(pending, concurrency=options.concurrency):
@@ -357,6 +362,7 @@ def _wait_loop(
                 streams.error(result, prefix=f"{instance_id}: ")
             else:
                 waited.job = result
+                warn_unknown_status(streams, instance_id, result, warned)
             if waited.done:
                 _report(waited, streams, fmt, jq)
         finished = [jobs[i] for i in order if jobs[i].done]

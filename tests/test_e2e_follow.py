@@ -221,3 +221,38 @@ def test_info_order_is_kept_under_concurrency(emulator: Emulator) -> None:
     )
     assert result.code == 0, result.err
     assert [json.loads(line)["instanceId"] for line in result.out.splitlines()] == ids
+
+
+def test_watch_ctrl_c_exits_130_with_a_resume_hint(emulator: Emulator, tmp_path: Any) -> None:
+    import signal
+
+    env = clean_environ(tmp_path)
+    env.update(
+        {
+            "MAXJOB_ENDPOINT": emulator.url,
+            "ALIBABA_CLOUD_ACCESS_KEY_ID": "emulator-key-id",
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "emulator-key-secret",
+        }
+    )
+    process = subprocess.Popen(
+        [MAXJOB, "watch", "running", "--interval", "0.2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()  # it is polling
+    assert "running" in first
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=10)
+    assert process.returncode == 130
+    assert "resume with: maxjob watch running" in err
+    assert "Traceback" not in err
+
+
+def test_unknown_status_is_reported_once_and_not_final(emulator_with: Any) -> None:
+    emu = emulator_with([{"instanceId": "odd-1", "data": {"status": "Pondering"}}])
+    result = run_maxjob("watch", "odd-1", "--interval", "0.2", "--timeout", "0.7", endpoint=emu.url)
+    assert result.code == 124
+    assert result.err.count("unknown status 'Pondering'") == 1
