@@ -201,27 +201,35 @@ def sub_status_panel(job: JobInfo, *, utc: bool, now: datetime | None = None) ->
 def job_view(job: JobInfo, *, utc: bool, width: int, now: datetime | None = None) -> RenderableType:
     """The whole table view of one job, laid out for `width` columns; `now` is when an unfinished
     job's last substatus is measured to (default: the clock)."""
-    left = [_panel("Job", job_rows(job)), _panel("Quota", quota_rows(job))]
-    right = [
-        _panel("Timing", timing_rows(job, utc=utc)),
-        _panel("Resources", resource_rows(job)),
-        _panel("Upstream scheduler", upstream_rows(job)),
-    ]
-    parts: list[RenderableType] = [header(job)]
-    lefts = [p for p in left if p is not None]
-    rights = [p for p in right if p is not None]
-    if width >= WIDE and lefts and rights:
-        grid = Table.grid(expand=True, padding=(0, 1))
-        grid.add_column()
-        grid.add_column()
-        grid.add_row(Group(*lefts), Group(*rights))
-        parts.append(grid)
-    else:
-        parts.extend([*rights[:1], *lefts, *rights[1:]])  # timing first: what people look for
+    parts: list[RenderableType] = [header(job), *_fact_panels(job, utc=utc, wide=width >= WIDE)]
     for panel in (diagnostics_panel(job), sub_status_panel(job, utc=utc, now=now)):
         if panel is not None:
             parts.append(panel)
     return Group(*parts)
+
+
+def _fact_panels(job: JobInfo, *, utc: bool, wide: bool) -> list[RenderableType]:
+    timing = _panel("Timing", timing_rows(job, utc=utc))
+    resources = _panel("Resources", resource_rows(job))
+    if wide:
+        left = [p for p in (_panel("Job", job_rows(job)), _panel("Quota", quota_rows(job))) if p]
+        upstream = _panel("Upstream scheduler", upstream_rows(job))
+        right = [p for p in (timing, resources, upstream) if p]
+        if left and right:
+            grid = Table.grid(expand=True, padding=(0, 1))
+            grid.add_column()
+            grid.add_column()
+            grid.add_row(Group(*left), Group(*right))
+            return [grid]
+    # Narrow: timing first (what people look for), then the job with its quota and its upstream
+    # scheduler in one panel, so that the view stays short.
+    scheduler = [
+        ("Scheduler" if key == "Platform" else f"Scheduler {key.lower()}", value)
+        for key, value in upstream_rows(job)
+    ]
+    quota = [("Quota", _t(job.quota_nickname)), ("Quota type", _t(job.quota_type))]
+    facts = _panel("Job", job_rows(job) + quota + scheduler)
+    return [p for p in (timing, facts, resources) if p is not None]
 
 
 __all__ = ["Outcome", "header", "job_view"]
