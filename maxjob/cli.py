@@ -290,6 +290,16 @@ Utc = Annotated[
         rich_help_panel=OUTPUT,
     ),
 ]
+Concurrency = Annotated[
+    int,
+    typer.Option(
+        help="Jobs requested at once, over one connection pool.",
+        rich_help_panel=CONNECTION,
+        min=1,
+        max=64,
+        metavar="N",
+    ),
+]
 NoColor = Annotated[
     bool,
     typer.Option(
@@ -366,12 +376,7 @@ def info(
             rich_help_panel=OUTPUT,
         ),
     ] = False,
-    concurrency: Annotated[
-        int,
-        typer.Option(
-            help="Jobs fetched at once.", rich_help_panel=CONNECTION, min=1, max=64, metavar="N"
-        ),
-    ] = 8,
+    concurrency: Concurrency = 8,
     region: Region = None,
     endpoint: Endpoint = None,
     vpc: Vpc = False,
@@ -539,12 +544,7 @@ def wait(
     ] = None,
     jq: Jq = None,
     no_color: NoColor = False,
-    concurrency: Annotated[
-        int,
-        typer.Option(
-            help="Jobs polled at once.", rich_help_panel=CONNECTION, min=1, max=64, metavar="N"
-        ),
-    ] = 8,
+    concurrency: Concurrency = 8,
     region: Region = None,
     endpoint: Endpoint = None,
     vpc: Vpc = False,

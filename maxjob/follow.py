@@ -216,35 +216,26 @@ def _watch_live(watcher: Watcher, utc: bool) -> JobInfo:
 
     console = watcher.streams.console()
     job = watcher.poll()
-    next_poll = 0.0
     with Live(console=console, refresh_per_second=4, transient=True) as view:
-        while True:
+
+        def show(next_poll: float) -> None:
+            elapsed = watcher.elapsed()
             view.update(
                 live_view(
-                    job,
-                    utc=utc,
-                    watched_for=watcher.elapsed(),
-                    next_poll=next_poll,
-                    width=console.width,
+                    job, utc=utc, watched_for=elapsed, next_poll=next_poll, width=console.width
                 )
             )
+
+        while True:
+            show(0.0)
             if job.is_finished or watcher.remaining() <= 0:
                 return job
             wait = min(watcher.clock.interval(watcher.options.interval), watcher.remaining())
             until = watcher.clock.monotonic() + wait
             while (left := until - watcher.clock.monotonic()) > 0:
-                view.update(
-                    live_view(
-                        job,
-                        utc=utc,
-                        watched_for=watcher.elapsed(),
-                        next_poll=left,
-                        width=console.width,
-                    )
-                )
+                show(left)
                 watcher.clock.sleep(min(0.25, left))
             job = watcher.poll()
-            next_poll = 0.0
 
 
 @dataclass

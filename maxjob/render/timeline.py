@@ -88,8 +88,14 @@ def timeline(job: JobInfo, *, utc: bool, width: int, now: datetime | None = None
     phase_spans = phases(job, now)
     subs = sub_status_spans(job, now)
     origin, extent = _origin_and_extent(job, phase_spans + [s for _, s in subs])
+    spans = phase_spans + [s for _, s in subs]
     label_width = min(34, max([8] + [len(s.label) + 6 for _, s in subs]))
-    bar_width = max(10, min(80, width - label_width - 14 - 10 - 6))
+    start_width = min(
+        20, max([7] + [len(_clock(s.start, origin, utc=utc)) for s in spans if s.start is not None])
+    )
+    for_width = max([3] + [len(duration(s.seconds)) for s in spans])
+    # Each of the four columns has one space of padding on either side.
+    bar_width = max(10, min(80, width - label_width - start_width - for_width - 8))
 
     def when(span: Span) -> Text:
         if span.start is None:
