@@ -98,6 +98,7 @@ class MaxComputeClient:
         self._on_retry = on_retry
         self._debug = debug if settings.debug else None
         self._auth = AcsV3Auth(credentials)
+        self._closed = False
         self._http = httpx.Client(
             base_url=settings.endpoint,
             headers={
@@ -115,6 +116,8 @@ class MaxComputeClient:
         )
 
     def close(self) -> None:
+        """Close the connection pool; calls still running give up instead of retrying."""
+        self._closed = True
         self._http.close()
 
     def __enter__(self) -> MaxComputeClient:
@@ -146,7 +149,7 @@ class MaxComputeClient:
             except TransientError as exc:
                 last = exc
             remaining = end - self._monotonic()
-            if attempt >= attempts:
+            if attempt >= attempts or self._closed:
                 raise _gave_up(last, f"after {attempt} attempt{'s' if attempt > 1 else ''}")
             delay = self._delay(attempt, last)
             if delay >= remaining:
@@ -180,8 +183,10 @@ class MaxComputeClient:
                     first_id, future = window.popleft()
                     yield first_id, future.result()
             finally:
+                # Stopped early (the reader went away): drop what has not started.
                 for _, future in window:
                     future.cancel()
+                pool.shutdown(wait=False, cancel_futures=True)
 
     def _fetch_or_error(self, instance_id: str) -> JobInfo | MaxjobError:
         try:

@@ -395,6 +395,12 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+class EmulatorServer(ThreadingHTTPServer):
+    # A deep accept queue: clients open many connections at once (the stdlib default is 5).
+    request_queue_size = 128
+    daemon_threads = True
+
+
 def load_jobs(path: Path | None) -> list[dict[str, Any]]:
     """The built-in jobs, then those of `path` (a JSON list, or an object with a `jobs` list)."""
     jobs = [dict(job) for job in BUILTIN_JOBS]
@@ -421,8 +427,7 @@ def make_server(
         latency=latency,
     )
     handler = type("BoundHandler", (Handler,), {"state": state})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    server.daemon_threads = True
+    server = EmulatorServer(("127.0.0.1", port), handler)
     return server
 
 

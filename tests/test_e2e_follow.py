@@ -256,3 +256,31 @@ def test_unknown_status_is_reported_once_and_not_final(emulator_with: Any) -> No
     result = run_maxjob("watch", "odd-1", "--interval", "0.2", "--timeout", "0.7", endpoint=emu.url)
     assert result.code == 124
     assert result.err.count("unknown status 'Pondering'") == 1
+
+
+def test_a_reader_that_goes_away_ends_info_quietly(emulator: Emulator, tmp_path: Any) -> None:
+    env = clean_environ(tmp_path)
+    env.update(
+        {
+            "MAXJOB_ENDPOINT": emulator.url,
+            "ALIBABA_CLOUD_ACCESS_KEY_ID": "emulator-key-id",
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "emulator-key-secret",
+        }
+    )
+    ids = "".join(f"progress-h{i}\n" for i in range(3000))
+    process = subprocess.Popen(
+        [MAXJOB, "info", "-", "-o", "jsonl"],
+        env=env,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(ids)
+    process.stdin.close()
+    assert json.loads(process.stdout.readline())["instanceId"] == "progress-h0"
+    process.stdout.close()  # like `| head -1`
+    assert process.wait(timeout=30) == 141
+    err = process.stderr.read() if process.stderr else ""
+    assert "Traceback" not in err and "retrying" not in err
