@@ -96,6 +96,10 @@ def from_default_chain(profile: str | None) -> Credentials:
     if not key_id or not secret:
         raise CredentialsError(f"{where} gave no access key", hint=MISSING_HINT)
     token = getattr(credential, "security_token", None) or None
+    provider = getattr(credential, "provider_name", None)
+    if isinstance(provider, str) and provider:
+        # e.g. "default/cli_profile": which link of the chain answered.
+        where = f"{where} ({provider})"
     return Credentials(key_id, secret, token, source=where)
 
 

@@ -22,7 +22,7 @@ class JqProgram:
             import jq
         except ImportError:
             raise UsageError(
-                "--jq needs the jq package: pip install 'maxjob[jq]' (or pip install jq)"
+                "--jq needs the jq package, which installs with maxjob: pip install jq"
             ) from None
         try:
             self._program = jq.compile(expression)
