@@ -130,7 +130,8 @@ class MaxComputeClient:
     def call_budget(self) -> float:
         """The most one call may take, every attempt and every sleep included."""
         s = self.settings
-        return s.max_attempts * (s.connect_timeout + s.read_timeout) + SLEEP_ALLOWANCE
+        sleeps = SLEEP_ALLOWANCE if s.max_attempts > 1 else 0.0
+        return s.max_attempts * (s.connect_timeout + s.read_timeout) + sleeps
 
     def get_job_info(self, instance_id: str, *, deadline: float | None = None) -> JobInfo:
         """Fetch one job. `deadline` is a `monotonic()` time the whole call must end by."""
@@ -149,11 +150,13 @@ class MaxComputeClient:
             except TransientError as exc:
                 last = exc
             remaining = end - self._monotonic()
+            tried = f"after {attempt} attempt{'s' if attempt > 1 else ''}"
             if attempt >= attempts or self._closed:
-                raise _gave_up(last, f"after {attempt} attempt{'s' if attempt > 1 else ''}")
+                raise _gave_up(last, tried)
             delay = self._delay(attempt, last)
             if delay >= remaining:
-                raise _gave_up(last, f"after {attempt} attempts; no time left to retry")
+                # Sleeping past the deadline would only end in the same error, later.
+                raise _gave_up(last, f"{tried}; no time left to retry")
             if self._on_retry:
                 self._on_retry(RetryNotice(instance_id, attempt, attempts, last.one_line(), delay))
             self._sleep(delay)

@@ -171,7 +171,8 @@ def test_a_slow_trickle_cannot_outlive_the_deadline(serve: Any) -> None:
         timeout=60,
     )
     assert result.code == 6
-    assert time.monotonic() - started < 35
+    assert time.monotonic() - started < 10
+    assert "too slowly" in result.err
 
 
 def test_a_reset_connection_is_retried(serve: Any) -> None:
