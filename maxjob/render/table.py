@@ -36,7 +36,7 @@ SEVERITY_MARKS = {
 
 
 def header(job: JobInfo) -> Text:
-    """`<instance id>  <status> · <outcome>  <current substatus>`."""
+    """`<instance id>  <status> → <outcome>  ·  <current substatus> (<code>)`."""
     line = Text()
     line.append(display(job.instance_id) or "(no instance id)", style="bold")
     line.append("  ")
@@ -45,12 +45,12 @@ def header(job: JobInfo) -> Text:
     style = status_style(job)
     line.append(f" {status} ", style=f"bold reverse {style}")
     if outcome is not None and outcome.value != job.normalised_status:
-        line.append(f" {outcome.value}", style=f"bold {style}")
+        line.append(f" → {outcome.value}", style=f"bold {style}")
     elif not job.is_finished and not job.is_status_known and job.status:
         line.append(" (unknown status)", style="dim")
     current = job.current_sub_status
     if current is not None and (current.description or current.code is not None):
-        line.append("  ")
+        line.append("  ·  ", style="dim")
         line.append(display(current.description) or "", style="italic")
         if current.code is not None:
             line.append(f" ({current.code})", style="dim")
