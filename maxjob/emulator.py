@@ -282,7 +282,12 @@ class Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.requests += 1
             request_id = f"emu-{state.requests:08d}"
-        length = int(self.headers.get("content-length") or 0)
+        length_header = self.headers.get("content-length") or "0"
+        if not length_header.isdigit() or int(length_header) > 1 << 20:
+            error = GatewayError(400, "InvalidParameter", "Bad content-length.")
+            self._gateway_error(error, request_id)
+            return
+        length = int(length_header)
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
         if state.latency:
@@ -399,6 +404,9 @@ class EmulatorServer(ThreadingHTTPServer):
     # A deep accept queue: clients open many connections at once (the stdlib default is 5).
     request_queue_size = 128
     daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer is not the emulator's error: no traceback."""
 
 
 def load_jobs(path: Path | None) -> list[dict[str, Any]]:
