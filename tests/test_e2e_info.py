@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 from pathlib import Path
+from typing import Any
 
 from maxjob.emulator_jobs import SAMPLE_DATA
 from tests.conftest import STS_KEY_ID, STS_SECRET, STS_TOKEN, Emulator, run_maxjob
@@ -237,3 +238,22 @@ def test_plain_separates_jobs_with_a_blank_line(emulator: Emulator) -> None:
     blocks = result.out.split("\n\n")
     assert len(blocks) == 2
     assert "instanceId\tfinished" in blocks[0] and "instanceId\tfailed" in blocks[1]
+
+
+def test_hostile_server_text_is_inert_through_the_installed_command(emulator_with: Any) -> None:
+    from tests.test_render import BAD_CHARS, hostile_job
+
+    data = hostile_job()
+    emu = emulator_with([{"instanceId": "hostile", "data": {**data, "instanceId": "hostile"}}])
+    for fmt in ("plain", "table", "timeline", "json", "jsonl"):
+        result = run_maxjob("info", "hostile", "-o", fmt, endpoint=emu.url)
+        assert result.code == 0, (fmt, result.err)
+        assert not BAD_CHARS.search(result.out), (fmt, BAD_CHARS.search(result.out))
+        if not fmt.startswith("json"):
+            assert "\\x1b[2J" in result.out and "[bold]loud[/bold]" in result.out, fmt
+    forced = run_maxjob(
+        "info", "hostile", "-o", "table", endpoint=emu.url, env={"FORCE_COLOR": "1"}
+    )
+    assert "\x1b]" not in forced.out and "\x07" not in forced.out
+    watch = run_maxjob("watch", "hostile", "--timeout", "0", endpoint=emu.url)
+    assert not BAD_CHARS.search(watch.out + watch.err)
