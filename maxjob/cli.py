@@ -335,6 +335,10 @@ def _execute(streams: "Streams", work: Callable[[], int]) -> NoReturn:
     except KeyboardInterrupt:
         streams.message("maxjob: interrupted")
         code = 130
+    except Exception as exc:  # the last line of defence: never a traceback
+        streams.message(f"maxjob: error: unexpected {type(exc).__name__}: {exc}")
+        streams.message("maxjob: hint: this is a bug in maxjob; please report it with this line")
+        code = 1
     raise typer.Exit(code)
 
 

@@ -2,7 +2,7 @@
 
 It maps every way a call can fail (network, HTTP status, either error shape, a bad body) to the
 tree in `maxjob.errors`, retries only what can succeed later, and never takes longer than its
-deadline. The only importer of httpx besides `signing`.
+deadline. It and `signing` and `transport` are the only importers of httpx.
 """
 
 from __future__ import annotations
@@ -99,7 +99,34 @@ class MaxComputeClient:
         self._debug = debug if settings.debug else None
         self._auth = AcsV3Auth(credentials)
         self._closed = False
-        self._http = httpx.Client(
+        verify = _ssl_context(settings)
+        if transport is None:
+            from maxjob.transport import StdlibTransport, environment_proxies, speaks
+
+            proxies = environment_proxies() if trust_env else {}
+            if speaks(proxies):
+                transport = StdlibTransport(
+                    ssl_context=verify, pool_size=pool_size, proxies=proxies
+                )
+        try:
+            self._http = self._make_http(settings, verify, transport, pool_size, trust_env)
+        except (ImportError, ValueError) as exc:
+            # httpx refuses proxy settings it cannot use (a SOCKS proxy without socksio, an
+            # unknown scheme) while it builds its transports.
+            raise UsageError(
+                f"cannot use the proxy settings: {str(exc).splitlines()[0]}",
+                hint="maxjob speaks to http:// and https:// proxies (HTTPS_PROXY, ALL_PROXY)",
+            ) from None
+
+    @staticmethod
+    def _make_http(
+        settings: Settings,
+        verify: ssl.SSLContext,
+        transport: httpx.BaseTransport | None,
+        pool_size: int,
+        trust_env: bool,
+    ) -> httpx.Client:
+        return httpx.Client(
             base_url=settings.endpoint,
             headers={
                 "accept": "application/json",
@@ -109,7 +136,7 @@ class MaxComputeClient:
                 "x-acs-version": API_VERSION,
             },
             follow_redirects=False,
-            verify=_ssl_context(settings),
+            verify=verify,
             limits=httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size),
             transport=transport,
             trust_env=trust_env,

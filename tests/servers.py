@@ -30,6 +30,7 @@ class Answer:
     reset: bool = False
     hang: float = 0.0
     chunked: bool = False
+    close_after: bool = False  # close the connection after answering, without saying so
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Seen:
     path: str
     headers: dict[str, str]
     at: float
+    client_port: int = 0
 
 
 class ScriptedServer:
@@ -62,6 +64,7 @@ class ScriptedServer:
                             self.path,
                             {k.lower(): v for k, v in self.headers.items()},
                             time.monotonic(),
+                            self.client_address[1],
                         )
                     )
                 answer = outer.script(index)
@@ -84,6 +87,7 @@ class ScriptedServer:
                     self.send_header("content-length", str(len(answer.body)))
                     self.end_headers()
                     self.wfile.write(answer.body)
+                    self.close_connection = answer.close_after
                     return
                 self.send_header("transfer-encoding", "chunked")
                 self.end_headers()
@@ -116,7 +120,8 @@ class ScriptedServer:
 
 
 class ConnectProxy:
-    """An HTTP proxy that only tunnels CONNECT, recording each target."""
+    """An HTTP proxy that tunnels CONNECT and answers any plain request with a canned job,
+    recording each request line."""
 
     def __init__(self) -> None:
         self.targets: list[str] = []
@@ -149,7 +154,8 @@ class ConnectProxy:
         method, target, _ = line.split(" ", 2)
         self.targets.append(f"{method} {target}")
         if method != "CONNECT":
-            client.sendall(b"HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\n\r\n")
+            head = b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % len(OK_BODY)
+            client.sendall(head + OK_BODY)
             client.close()
             return
         host, port = target.rsplit(":", 1)

@@ -432,3 +432,75 @@ def test_https_proxy_is_used_and_no_proxy_bypasses_it(tmp_path: Path) -> None:
         proxy.close()
         server.shutdown()
         server.server_close()
+
+
+def test_one_connection_serves_every_poll(serve: Any) -> None:
+    running = json.dumps({"data": {"instanceId": "j1", "status": "running"}}).encode()
+    done = json.dumps({"data": {"instanceId": "j1", "status": "success"}}).encode()
+    server = serve(lambda n: Answer(200, running if n < 4 else done))
+    result = run_maxjob("watch", "j1", "--interval", "0.1", endpoint=server.url)
+    assert result.code == 0, result.err
+    assert len(server.seen) == 5
+    assert len({s.client_port for s in server.seen}) == 1
+
+
+def test_a_connection_the_server_dropped_is_replaced_without_a_retry(serve: Any) -> None:
+    running = json.dumps({"data": {"instanceId": "j1", "status": "running"}}).encode()
+    done = json.dumps({"data": {"instanceId": "j1", "status": "success"}}).encode()
+    server = serve(lambda n: Answer(200, running if n < 2 else done, close_after=True))
+    result = run_maxjob("watch", "j1", "--interval", "0.2", endpoint=server.url)
+    assert result.code == 0, result.err
+    assert "retrying" not in result.err
+    assert len({s.client_port for s in server.seen}) == 3
+
+
+def test_http_proxy_gets_the_absolute_url_and_no_proxy_bypasses_it(serve: Any) -> None:
+    server = serve(lambda n: Answer())
+    proxy = ConnectProxy()
+    try:
+        via = {"HTTP_PROXY": f"http://127.0.0.1:{proxy.port}"}
+        result = run_maxjob("info", "j1", "-o", "json", endpoint=server.url, env=via)
+        assert result.code == 0, result.err
+        assert proxy.targets == [f"GET {server.url}/api/v1/jobs/j1/info"]
+        assert server.seen == []
+        bypass = run_maxjob(
+            "info",
+            "j1",
+            "-o",
+            "json",
+            endpoint=server.url,
+            env={**via, "NO_PROXY": "localhost,127.0.0.1"},
+        )
+        assert bypass.code == 0 and len(server.seen) == 1 and len(proxy.targets) == 1
+        every = run_maxjob(
+            "info", "j1", endpoint=server.url, env={"ALL_PROXY": f"http://127.0.0.1:{proxy.port}"}
+        )
+        assert every.code == 0 and len(proxy.targets) == 2
+    finally:
+        proxy.close()
+
+
+def test_a_proxy_maxjob_cannot_use_is_a_clean_usage_error(serve: Any) -> None:
+    server = serve(lambda n: Answer())
+    result = run_maxjob(
+        "info", "j1", endpoint=server.url, env={"ALL_PROXY": "socks5://127.0.0.1:1"}
+    )
+    assert result.code == 2 and "proxy" in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize(
+    ("host", "no_proxy", "bypassed"),
+    [
+        ("127.0.0.1", "127.0.0.1", True),
+        ("api.example.com", "example.com", True),
+        ("api.example.com", ".example.com", True),
+        ("example.com.evil", "example.com", False),
+        ("anything", "*", True),
+        ("host", "", False),
+        ("host", "other, host:8080", True),
+    ],
+)
+def test_no_proxy_matching(host: str, no_proxy: str, bypassed: bool) -> None:
+    from maxjob.transport import bypasses
+
+    assert bypasses(host, no_proxy) is bypassed
