@@ -7,25 +7,22 @@ deadline. It and `signing` and `transport` are the only importers of httpx.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator
-from email.utils import parsedate_to_datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import httpx
 
 from maxjob import __version__
+from maxjob.answers import Asked, interpret
 from maxjob.config import Settings
 from maxjob.credentials import Credentials
 from maxjob.errors import (
-    CredentialsError,
     MaxjobError,
-    NotFoundError,
     ResponseError,
     ServiceError,
     TransientError,
@@ -36,7 +33,6 @@ from maxjob.protocol import ACTION_GET_JOB_INFO, API_VERSION, JOB_INFO_PATH
 from maxjob.signing import AcsV3Auth, percent_encode
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
-MAX_JSON_DEPTH = 64
 # Backoff: full jitter, uniform(0, min(cap, base * 2**n)); throttling backs off harder.
 BACKOFF_BASE = 0.25
 THROTTLE_BACKOFF_BASE = 1.0
@@ -44,23 +40,7 @@ BACKOFF_CAP = 20.0
 RETRY_AFTER_CAP = 30.0
 # Room for the sleeps between attempts in the whole-call deadline.
 SLEEP_ALLOWANCE = 30.0
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-RETRYABLE_CODES = frozenset({"ServiceUnavailable", "InternalError"})
 USER_AGENT = f"maxjob/{__version__}"
-
-_CREDENTIAL_CODE_PREFIXES = (
-    "SignatureDoesNotMatch",
-    "IncompleteSignature",
-    "InvalidAccessKeyId",
-    "InvalidSecurityToken",
-    "InvalidTimeStamp",
-    "SignatureNonceUsed",
-    "InvalidAuthorization",
-    "MissingAuthorization",
-)
-_PERMISSION_CODE_PREFIXES = ("NoPermission", "NO_PERMISSION", "Forbidden", "AccessDenied")
-_NOT_FOUND_CODES = frozenset({"OBJECT_NOT_EXIST", "NoSuchJob", "JobNotFound", "NoSuchInstance"})
-_USAGE_CODE_PREFIXES = ("ILLEGAL_ARGUMENT", "InvalidParameter", "MissingParameter")
 
 
 class RetryNotice(NamedTuple):
@@ -262,7 +242,14 @@ class MaxComputeClient:
         except httpx.TransportError as exc:
             raise TransientError(f"network error talking to {host}: {type(exc).__name__}") from None
         self._log_response(response, self._monotonic() - started)
-        return self._interpret(response, body, instance_id)
+        asked = Asked(
+            instance_id,
+            s,
+            self.credentials.source,
+            self._debug,
+            self._auth.last_canonical_request,
+        )
+        return interpret(response.status_code, response.headers, body, asked)
 
     def _read_body(self, response: httpx.Response, end: float) -> bytes:
         length = response.headers.get("content-length", "")
@@ -289,119 +276,6 @@ class MaxComputeClient:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _interpret(self, response: httpx.Response, body: bytes, instance_id: str) -> JobInfo:
-        status = response.status_code
-        request_id = response.headers.get("x-acs-request-id") or None
-        if 300 <= status < 400:
-            target = urlsplit(response.headers.get("location", "")).hostname or "an unnamed host"
-            raise ServiceError(
-                f"{self.settings.host} answered HTTP {status}, a redirect to {target}; "
-                "redirects are not followed",
-                hint="check --endpoint (or MAXJOB_ENDPOINT): it should be the MaxCompute API host",
-                request_id=request_id,
-                http_status=status,
-            )
-        try:
-            document = parse_json(body)
-        except ValueError as exc:
-            raise _unreadable(status, str(exc), self.settings.host, request_id, response) from None
-        if not isinstance(document, dict):
-            raise _unreadable(status, "not a JSON object", self.settings.host, request_id, response)
-        request_id = request_id or _text(document.get("requestId") or document.get("RequestId"))
-        http_code = document.get("httpCode")
-        body_ok = http_code is None or (isinstance(http_code, int) and 200 <= http_code < 300)
-        data = document.get("data")
-        if 200 <= status < 300 and body_ok and isinstance(data, dict):
-            return JobInfo.from_api(data)
-        code = _text(document.get("Code")) or _text(document.get("errorCode"))
-        message = _text(document.get("Message")) or _text(document.get("errorMsg"))
-        if 200 <= status < 300 and body_ok and code is None:
-            raise ResponseError(
-                "the response has no job data (no `data` object)", request_id=request_id
-            )
-        effective = (
-            http_code
-            if isinstance(http_code, int) and not isinstance(http_code, bool) and http_code >= 300
-            else status
-        )
-        raise self._classify(code, effective, message, request_id, instance_id, response)
-
-    def _classify(
-        self,
-        code: str | None,
-        status: int,
-        message: str | None,
-        request_id: str | None,
-        instance_id: str,
-        response: httpx.Response,
-    ) -> MaxjobError:
-        what = (message or "").strip() or f"HTTP {status}"
-        what = what.splitlines()[0][:300]
-        c = code or ""
-        common: dict[str, Any] = {"code": code, "request_id": request_id, "http_status": status}
-        if c.startswith("Throttling") or c in RETRYABLE_CODES:
-            return TransientError(what, retry_after=_retry_after(response), **common)
-        if c.startswith(_CREDENTIAL_CODE_PREFIXES):
-            return CredentialsError(what, hint=self._credential_hint(c, response), **common)
-        if c.startswith(_PERMISSION_CODE_PREFIXES) or status in (401, 403):
-            region = self.settings.region or "<region>"
-            return CredentialsError(
-                what,
-                hint="grant the RAM action odps:GetJobInfo on "
-                f"acs:odps:{region}:<account-id>:job/{instance_id} (or job/*)",
-                **common,
-            )
-        if c in _NOT_FOUND_CODES or (status == 404 and not c.startswith("InvalidApi")):
-            where = f" in region {self.settings.region}" if self.settings.region else ""
-            return NotFoundError(
-                f"job {instance_id} not found{where}: {what}",
-                hint="check the instance id and the region: jobs are looked up in one region",
-                **common,
-            )
-        if status in RETRYABLE_STATUSES:
-            return TransientError(what, retry_after=_retry_after(response), **common)
-        if c.startswith(_USAGE_CODE_PREFIXES) or c == "ILLEGAL_ARGUMENT":
-            return UsageError(what, **common)
-        if c.startswith("InvalidApi"):
-            return ServiceError(
-                what,
-                hint="is --endpoint a MaxCompute API endpoint of version 2022-01-04?",
-                **common,
-            )
-        if status >= 500:
-            return ServiceError(what, **common)
-        return MaxjobError(what, **common)
-
-    def _credential_hint(self, code: str, response: httpx.Response) -> str:
-        source = self.credentials.source
-        if code.startswith("InvalidTimeStamp"):
-            local = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            server = response.headers.get("date")
-            theirs = ""
-            if server:
-                try:
-                    theirs = f", the server's {parsedate_to_datetime(server):%Y-%m-%dT%H:%M:%SZ}"
-                except (TypeError, ValueError):
-                    theirs = ""
-            return (
-                f"this machine's clock says {local}{theirs}; requests must be signed within "
-                "15 minutes of the server's time: synchronise the clock (NTP)"
-            )
-        if code.startswith("SignatureDoesNotMatch"):
-            if self._debug and self._auth.last_canonical_request:
-                self._debug("canonical request signed (compare with the server's):")
-                for line in self._auth.last_canonical_request.split("\n"):
-                    if line.startswith("x-acs-security-token:"):
-                        line = "x-acs-security-token:<hidden>"
-                    self._debug(f"  | {line}")
-            extra = "" if self.settings.debug else "; --debug shows the canonical request signed"
-            return f"check the access key secret that goes with key id from {source}{extra}"
-        if code.startswith("InvalidAccessKeyId"):
-            return f"the access key id from {source} is unknown or disabled"
-        if code.startswith("InvalidSecurityToken"):
-            return f"the STS security token from {source} is invalid or expired; get a new one"
-        return f"credentials from {source}"
-
     def _log_request(self, request: httpx.Request) -> None:
         if not self._debug:
             return
@@ -427,106 +301,6 @@ def mask_header(name: str, value: str) -> str:
     if lower in ("x-acs-security-token", "cookie", "set-cookie", "proxy-authorization"):
         return "<hidden>"
     return value
-
-
-def parse_json(body: bytes) -> Any:
-    """Strict JSON: UTF-8, no NaN/Infinity, no duplicate keys, nesting within reason."""
-    if not body.strip():
-        raise ValueError("empty body")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValueError("the body is not valid UTF-8") from None
-
-    def no_constant(name: str) -> Any:
-        raise ValueError(f"the body holds {name}, which is not JSON")
-
-    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in result:
-                raise ValueError(f"the body repeats the key {key[:40]!r}")
-            result[key] = value
-        return result
-
-    if _nesting(text) > MAX_JSON_DEPTH:
-        raise ValueError(f"the body is nested more than {MAX_JSON_DEPTH} levels deep")
-    try:
-        return json.loads(text, parse_constant=no_constant, object_pairs_hook=unique)
-    except json.JSONDecodeError as exc:
-        cut_short = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated")
-        kind = "truncated" if cut_short else "not valid JSON"
-        if text.lstrip().startswith("<"):
-            kind = "an HTML page, not JSON"
-        raise ValueError(f"the body is {kind}") from None
-    except RecursionError:
-        raise ValueError("the body is nested too deeply") from None
-
-
-def _nesting(text: str) -> int:
-    """The deepest bracket nesting, ignoring brackets inside strings (an upper bound is enough)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """`x-acs-retry-after` in milliseconds, else `Retry-After` in seconds or as an HTTP date."""
-    acs = response.headers.get("x-acs-retry-after", "").strip()
-    if acs:
-        try:
-            return max(float(acs) / 1000.0, 0.0)
-        except ValueError:
-            pass
-    standard = response.headers.get("retry-after", "").strip()
-    if not standard:
-        return None
-    try:
-        return max(float(standard), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(standard)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
-
-
-def _unreadable(
-    status: int, why: str, host: str, request_id: str | None, response: httpx.Response
-) -> MaxjobError:
-    if 200 <= status < 300:
-        return ResponseError(f"unreadable response from {host}: {why}", request_id=request_id)
-    message = f"{host} answered HTTP {status} with a body that is not the API's ({why})"
-    if status in RETRYABLE_STATUSES:
-        return TransientError(
-            message, request_id=request_id, http_status=status, retry_after=_retry_after(response)
-        )
-    return ServiceError(
-        message,
-        request_id=request_id,
-        http_status=status,
-        hint="a proxy or load balancer may be in the way; check --endpoint and HTTPS_PROXY",
-    )
 
 
 def _gave_up(error: TransientError, how: str) -> ServiceError:

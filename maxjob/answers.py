@@ -1,0 +1,274 @@
+"""What the service's answer means: the job, or which error (and whether to try again).
+
+Reads both error shapes (the gateway's `{RequestId, Code, Message}` and MaxCompute's
+`{requestId, httpCode, errorCode, errorMsg}`), applies the success rule of the API notes (HTTP
+2xx, `httpCode` absent or 2xx, `data` an object: the documented sample, with its `errorCode`
+filled in, is a success), parses JSON strictly, and words each error with a hint. No I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+from maxjob.config import Settings
+from maxjob.errors import (
+    CredentialsError,
+    MaxjobError,
+    NotFoundError,
+    ResponseError,
+    ServiceError,
+    TransientError,
+    UsageError,
+)
+from maxjob.models import JobInfo
+
+MAX_JSON_DEPTH = 64
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRYABLE_CODES = frozenset({"ServiceUnavailable", "InternalError"})
+_CREDENTIAL_CODE_PREFIXES = (
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "InvalidAccessKeyId",
+    "InvalidSecurityToken",
+    "InvalidTimeStamp",
+    "SignatureNonceUsed",
+    "InvalidAuthorization",
+    "MissingAuthorization",
+)
+_PERMISSION_CODE_PREFIXES = ("NoPermission", "NO_PERMISSION", "Forbidden", "AccessDenied")
+_NOT_FOUND_CODES = frozenset({"OBJECT_NOT_EXIST", "NoSuchJob", "JobNotFound", "NoSuchInstance"})
+_USAGE_CODE_PREFIXES = ("ILLEGAL_ARGUMENT", "InvalidParameter", "MissingParameter")
+
+
+class Asked(NamedTuple):
+    """What was asked, and of whom: the words an error needs."""
+
+    instance_id: str
+    settings: Settings
+    key_source: str
+    # For `--debug` after a SignatureDoesNotMatch: where to write, and what was signed.
+    debug: Callable[[str], None] | None = None
+    canonical_request: str | None = None
+
+
+def interpret(status: int, headers: Mapping[str, str], body: bytes, asked: Asked) -> JobInfo:
+    """The job in a successful answer; otherwise raise the error the answer stands for."""
+    host = asked.settings.host
+    request_id = headers.get("x-acs-request-id") or None
+    if 300 <= status < 400:
+        target = urlsplit(headers.get("location", "")).hostname or "an unnamed host"
+        raise ServiceError(
+            f"{host} answered HTTP {status}, a redirect to {target}; redirects are not followed",
+            hint="check --endpoint (or MAXJOB_ENDPOINT): it should be the MaxCompute API host",
+            request_id=request_id,
+            http_status=status,
+        )
+    try:
+        document = parse_json(body)
+    except ValueError as exc:
+        raise unreadable(status, str(exc), host, request_id, headers) from None
+    if not isinstance(document, dict):
+        raise unreadable(status, "not a JSON object", host, request_id, headers)
+    request_id = request_id or _text(document.get("requestId") or document.get("RequestId"))
+    http_code = document.get("httpCode")
+    body_ok = http_code is None or (isinstance(http_code, int) and 200 <= http_code < 300)
+    data = document.get("data")
+    if 200 <= status < 300 and body_ok and isinstance(data, dict):
+        return JobInfo.from_api(data)
+    code = _text(document.get("Code")) or _text(document.get("errorCode"))
+    message = _text(document.get("Message")) or _text(document.get("errorMsg"))
+    if 200 <= status < 300 and body_ok and code is None:
+        raise ResponseError(
+            "the response has no job data (no `data` object)", request_id=request_id
+        )
+    effective = (
+        http_code
+        if isinstance(http_code, int) and not isinstance(http_code, bool) and http_code >= 300
+        else status
+    )
+    raise classify(code, effective, message, request_id, headers, asked)
+
+
+def classify(
+    code: str | None,
+    status: int,
+    message: str | None,
+    request_id: str | None,
+    headers: Mapping[str, str],
+    asked: Asked,
+) -> MaxjobError:
+    """The error an API error code (or, failing that, an HTTP status) stands for."""
+    what = ((message or "").strip() or f"HTTP {status}").splitlines()[0][:300]
+    c = code or ""
+    region = asked.settings.region
+    common: dict[str, Any] = {"code": code, "request_id": request_id, "http_status": status}
+    if c.startswith("Throttling") or c in RETRYABLE_CODES:
+        return TransientError(what, retry_after=retry_after(headers), **common)
+    if c.startswith(_CREDENTIAL_CODE_PREFIXES):
+        return CredentialsError(what, hint=credential_hint(c, headers, asked), **common)
+    if c.startswith(_PERMISSION_CODE_PREFIXES) or status in (401, 403):
+        return CredentialsError(
+            what,
+            hint="grant the RAM action odps:GetJobInfo on "
+            f"acs:odps:{region or '<region>'}:<account-id>:job/{asked.instance_id} (or job/*)",
+            **common,
+        )
+    if c in _NOT_FOUND_CODES or (status == 404 and not c.startswith("InvalidApi")):
+        where = f" in region {region}" if region else ""
+        return NotFoundError(
+            f"job {asked.instance_id} not found{where}: {what}",
+            hint="check the instance id and the region: jobs are looked up in one region",
+            **common,
+        )
+    if status in RETRYABLE_STATUSES:
+        return TransientError(what, retry_after=retry_after(headers), **common)
+    if c.startswith(_USAGE_CODE_PREFIXES):
+        return UsageError(what, **common)
+    if c.startswith("InvalidApi"):
+        return ServiceError(
+            what, hint="is --endpoint a MaxCompute API endpoint of version 2022-01-04?", **common
+        )
+    if status >= 500:
+        return ServiceError(what, **common)
+    return MaxjobError(what, **common)
+
+
+def credential_hint(code: str, headers: Mapping[str, str], asked: Asked) -> str:
+    """What to do about a refused signature, key, token or date."""
+    source = asked.key_source
+    if code.startswith("InvalidTimeStamp"):
+        local = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        server = headers.get("date")
+        theirs = ""
+        if server:
+            from email.utils import parsedate_to_datetime
+
+            try:
+                theirs = f", the server's {parsedate_to_datetime(server):%Y-%m-%dT%H:%M:%SZ}"
+            except (TypeError, ValueError):
+                theirs = ""
+        return (
+            f"this machine's clock says {local}{theirs}; requests must be signed within "
+            "15 minutes of the server's time: synchronise the clock (NTP)"
+        )
+    if code.startswith("SignatureDoesNotMatch"):
+        if asked.debug and asked.canonical_request:
+            asked.debug("canonical request signed (compare with the server's):")
+            for line in asked.canonical_request.split("\n"):
+                if line.startswith("x-acs-security-token:"):
+                    line = "x-acs-security-token:<hidden>"
+                asked.debug(f"  | {line}")
+        extra = "" if asked.settings.debug else "; --debug shows the canonical request signed"
+        return f"check the access key secret that goes with key id from {source}{extra}"
+    if code.startswith("InvalidAccessKeyId"):
+        return f"the access key id from {source} is unknown or disabled"
+    if code.startswith("InvalidSecurityToken"):
+        return f"the STS security token from {source} is invalid or expired; get a new one"
+    return f"credentials from {source}"
+
+
+def unreadable(
+    status: int, why: str, host: str, request_id: str | None, headers: Mapping[str, str]
+) -> MaxjobError:
+    """An answer that is not the API's: exit 1 for a 2xx, 6 (retried if 5xx/429) otherwise."""
+    if 200 <= status < 300:
+        return ResponseError(f"unreadable response from {host}: {why}", request_id=request_id)
+    message = f"{host} answered HTTP {status} with a body that is not the API's ({why})"
+    if status in RETRYABLE_STATUSES:
+        return TransientError(
+            message, request_id=request_id, http_status=status, retry_after=retry_after(headers)
+        )
+    return ServiceError(
+        message,
+        request_id=request_id,
+        http_status=status,
+        hint="a proxy or load balancer may be in the way; check --endpoint and HTTPS_PROXY",
+    )
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """`x-acs-retry-after` in milliseconds, else `Retry-After` in seconds or as an HTTP date."""
+    acs = headers.get("x-acs-retry-after", "").strip()
+    if acs:
+        try:
+            return max(float(acs) / 1000.0, 0.0)
+        except ValueError:
+            pass
+    standard = headers.get("retry-after", "").strip()
+    if not standard:
+        return None
+    try:
+        return max(float(standard), 0.0)
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(standard)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
+
+
+def parse_json(body: bytes) -> Any:
+    """Strict JSON: UTF-8, no NaN/Infinity, no duplicate keys, nesting within reason."""
+    if not body.strip():
+        raise ValueError("empty body")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("the body is not valid UTF-8") from None
+
+    def no_constant(name: str) -> Any:
+        raise ValueError(f"the body holds {name}, which is not JSON")
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                raise ValueError(f"the body repeats the key {key[:40]!r}")
+            result[key] = value
+        return result
+
+    if _nesting(text) > MAX_JSON_DEPTH:
+        raise ValueError(f"the body is nested more than {MAX_JSON_DEPTH} levels deep")
+    try:
+        return json.loads(text, parse_constant=no_constant, object_pairs_hook=unique)
+    except json.JSONDecodeError as exc:
+        cut_short = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated")
+        kind = "truncated" if cut_short else "not valid JSON"
+        if text.lstrip().startswith("<"):
+            kind = "an HTML page, not JSON"
+        raise ValueError(f"the body is {kind}") from None
+    except RecursionError:
+        raise ValueError("the body is nested too deeply") from None
+
+
+def _nesting(text: str) -> int:
+    """The deepest bracket nesting, ignoring brackets inside strings."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
