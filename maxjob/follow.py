@@ -279,7 +279,7 @@ def run_wait(
     if options.any and options.fail_fast:
         raise UsageError("--any and --fail-fast cannot be used together")
     clock = clock or Clock()
-    refs = list(ids.expand(options.refs, stdin or sys.stdin))
+    refs = list(ids.expand(options.refs, stdin or sys.stdin, ids.stdin_prompt(streams.message)))
     if not refs:
         raise UsageError("give at least one instance id (or - to read them from stdin)")
     jq = JqProgram(options.jq) if options.jq else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple, TextIO
 from urllib.parse import parse_qs, urlsplit
 
@@ -55,10 +55,27 @@ def read_refs(lines: Iterable[str]) -> Iterator[InstanceRef]:
             yield parse_ref(text)
 
 
-def expand(args: Iterable[str], stdin: TextIO) -> Iterator[InstanceRef]:
-    """The ids of the arguments, with `-` replaced by those read from stdin (streamed)."""
+def expand(
+    args: Iterable[str], stdin: TextIO, on_terminal: Callable[[], None] | None = None
+) -> Iterator[InstanceRef]:
+    """The ids of the arguments, with `-` replaced by those read from stdin (streamed).
+    `on_terminal` is called before reading a stdin that is a terminal (to say what to type)."""
     for arg in args:
         if arg == "-":
+            if on_terminal is not None and _is_terminal(stdin):
+                on_terminal()
             yield from read_refs(stdin)
         else:
             yield parse_ref(arg)
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def stdin_prompt(message: Callable[[str], None]) -> Callable[[], None]:
+    """The `on_terminal` callback of `expand` that tells a person how to type the ids."""
+    return lambda: message("maxjob: reading instance ids from stdin, one a line; end with Ctrl-D")

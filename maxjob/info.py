@@ -44,7 +44,7 @@ def run_info(options: InfoOptions, streams: Streams, stdin: TextIO | None = None
         raise UsageError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}")
     jq = JqProgram(options.jq) if options.jq else None
     fmt = pick_format(options.output, streams, jq is not None)
-    refs = ids.expand(options.refs, stdin or sys.stdin)
+    refs = ids.expand(options.refs, stdin or sys.stdin, ids.stdin_prompt(streams.message))
     first = next(refs, None)
     if first is None:
         raise UsageError("no instance ids on stdin")
