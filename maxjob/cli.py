@@ -212,7 +212,7 @@ Vpc = Annotated[
     bool,
     typer.Option(
         "--vpc",
-        help="Use the VPC endpoint maxcompute-vpc.<region>.aliyuncs.com.",
+        help="Use the region's VPC endpoint instead of the public one.",
         rich_help_panel=CONNECTION,
     ),
 ]
@@ -474,8 +474,8 @@ def watch(
     jq: Jq = None,
     utc: Utc = False,
     no_color: NoColor = False,
-    interval: Interval = 5.0,
-    timeout: Timeout = 3600.0,
+    interval: Interval = 5,
+    timeout: Timeout = 3600,
     region: Region = None,
     endpoint: Endpoint = None,
     vpc: Vpc = False,
@@ -532,8 +532,8 @@ def wait(
             rich_help_panel=WATCHING,
         ),
     ] = False,
-    interval: Interval = 5.0,
-    timeout: Timeout = 3600.0,
+    interval: Interval = 5,
+    timeout: Timeout = 3600,
     output: Annotated[
         OutputFormat | None,
         typer.Option(
