@@ -8,6 +8,7 @@ renderer wraps it in `rich.text.Text`, so `[bold]` or `:smile:` print as they ar
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -20,8 +21,12 @@ _CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f"
 _INVISIBLE = (
     "\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff"
 )
-_UNSAFE_SINGLE = re.compile(f"[\t\n{_CONTROL}{_INVISIBLE}]")
-_UNSAFE_MULTI = re.compile(f"[{_CONTROL}{_INVISIBLE}]")
+
+
+@functools.cache
+def _unsafe(multiline: bool) -> re.Pattern[str]:
+    # Compiled on first use: `-o json` never needs it, and it costs a millisecond.
+    return re.compile(f"[{'' if multiline else chr(9) + chr(10)}{_CONTROL}{_INVISIBLE}]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -49,8 +54,7 @@ def sanitize(text: str, *, multiline: bool = False) -> str:
     With `multiline`, tabs and newlines stay (for descriptions shown over several lines); without
     it they are escaped too, so one value is always one line.
     """
-    pattern = _UNSAFE_MULTI if multiline else _UNSAFE_SINGLE
-    return _escape_format_chars(pattern.sub(_escape, text))
+    return _escape_format_chars(_unsafe(multiline).sub(_escape, text))
 
 
 def display(text: str | None, *, multiline: bool = False) -> str:
