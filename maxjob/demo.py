@@ -28,10 +28,11 @@ Try more here: maxjob emulator (then maxjob info finished, failed, progress-1, .
 def run_demo(streams: Streams, *, interval: float = 1.0) -> int:
     from maxjob import emulator
     from maxjob.credentials import Credentials
+    from maxjob.emulator_gateway import Credential
 
     key_id = "demo-" + secrets.token_hex(4)
     secret = secrets.token_hex(16)
-    server, _ = emulator.start_in_thread(credentials=[emulator.Credential(key_id, secret)])
+    server, _ = emulator.start_in_thread(credentials=[Credential(key_id, secret)])
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"
         instance_id = "demo-" + secrets.token_hex(6)

@@ -1,36 +1,30 @@
 """A local MaxCompute OpenAPI emulator: GetJobInfo on loopback, checked like the real gateway.
 
-It verifies signature V3 with its own code (sharing only the spec's constants with the client's
-signer, so that a bug in one is caught by the other): the signature over the headers the request
-says it signed, the 15-minute date window, nonce reuse and the STS token. It answers in both
+Requests pass the gateway's checks of `emulator_gateway` (signature V3 written apart from the
+client's signer, the date window, nonce reuse, the STS token) before any job is looked up. It
+answers in both
 error shapes, and serves scripted jobs that move through their states over time, with faults
 (throttling, 5xx, slow or broken answers) scripted per job.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
+from maxjob.emulator_gateway import Credential, GatewayError, verify_request
 from maxjob.emulator_jobs import BUILTIN_JOBS
 from maxjob.protocol import (
-    ACTION_GET_JOB_INFO,
-    ALGORITHM,
-    API_VERSION,
-    DATE_FORMAT,
     DATE_WINDOW_SECONDS,
-    UNRESERVED,
 )
 
 DEFAULT_KEY_ID = "emulator-key-id"
@@ -41,21 +35,6 @@ DEFAULT_STS_TOKEN = "emulator-sts-token"  # noqa: S105
 _PATH = re.compile(r"/api/v1/jobs/([^/]+)/info")
 _CHINA = timezone(timedelta(hours=8))
 FINAL_STATUSES = frozenset({"terminated", "success", "failed", "cancelled"})
-
-
-@dataclass(frozen=True)
-class Credential:
-    key_id: str
-    secret: str
-    token: str | None = None
-
-
-class GatewayError(Exception):
-    """An answer in the gateway's shape: `{RequestId, HostId, Code, Message, Recommend}`."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 @dataclass
@@ -174,95 +153,6 @@ class EmulatorState:
             return True
 
 
-def _encode(value: str) -> str:
-    return quote(value, safe=UNRESERVED)
-
-
-def verify_request(
-    state: EmulatorState,
-    method: str,
-    raw_target: str,
-    headers: Mapping[str, str],
-    body: bytes,
-) -> Credential:
-    """Check a request as the gateway does; raise GatewayError when it would refuse it."""
-    auth = headers.get("authorization", "")
-    if not auth.startswith(ALGORITHM + " "):
-        raise GatewayError(
-            400, "IncompleteSignature", "The request signature is missing or malformed."
-        )
-    fields = dict(
-        part.split("=", 1) for part in auth[len(ALGORITHM) + 1 :].split(",") if "=" in part
-    )
-    key_id, signed, given = (
-        fields.get(k, "").strip() for k in ("Credential", "SignedHeaders", "Signature")
-    )
-    if not key_id or not signed or not given:
-        raise GatewayError(400, "IncompleteSignature", "The Authorization header is incomplete.")
-    credential = state.credentials.get(key_id)
-    if credential is None:
-        raise GatewayError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
-    signed_names = signed.split(";")
-    required = {"host"} | {n for n in headers if n.startswith("x-acs-")}
-    if body:
-        required.add("content-type")
-    if signed_names != sorted(signed_names) or not required <= set(signed_names):
-        missing = ", ".join(sorted(required - set(signed_names))) or "order"
-        raise GatewayError(400, "IncompleteSignature", f"Signed headers are incomplete: {missing}.")
-    payload_hash = hashlib.sha256(body).hexdigest()
-    if headers.get("x-acs-content-sha256", "") != payload_hash:
-        raise GatewayError(
-            400, "IncompleteSignature", "x-acs-content-sha256 does not match the body."
-        )
-    path, _, query = raw_target.partition("?")
-    pairs = sorted((_encode(k), _encode(v)) for k, v in parse_qsl(query, keep_blank_values=True))
-    canonical = "\n".join(
-        [
-            method,
-            path,
-            "&".join(f"{k}={v}" for k, v in pairs),
-            "".join(f"{n}:{headers.get(n, '').strip()}\n" for n in signed_names),
-            signed,
-            payload_hash,
-        ]
-    )
-    digest = hashlib.sha256(canonical.encode()).hexdigest()
-    expected = hmac.new(
-        credential.secret.encode(), f"{ALGORITHM}\n{digest}".encode(), hashlib.sha256
-    ).hexdigest()
-    if not hmac.compare_digest(expected, given):
-        raise GatewayError(
-            400,
-            "SignatureDoesNotMatch",
-            "Specified signature does not match our calculation. "
-            f"Server string to sign is: {ALGORITHM}\\n{digest}",
-        )
-    try:
-        stamp = datetime.strptime(headers.get("x-acs-date", ""), DATE_FORMAT).replace(tzinfo=UTC)
-    except ValueError:
-        raise GatewayError(400, "MissingTimestamp", "x-acs-date is missing or malformed.") from None
-    now = state.clock()
-    if abs(now - stamp.timestamp()) > DATE_WINDOW_SECONDS:
-        raise GatewayError(
-            400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."
-        )
-    nonce = headers.get("x-acs-signature-nonce", "")
-    if not nonce:
-        raise GatewayError(400, "MissingSignatureNonce", "x-acs-signature-nonce is missing.")
-    if not state.use_nonce(nonce, now):
-        raise GatewayError(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
-    token = headers.get("x-acs-security-token")
-    if credential.token is not None and token != credential.token:
-        code = "InvalidSecurityToken.Missing" if token is None else "InvalidSecurityToken.Mismatch"
-        raise GatewayError(400, code, "The security token is missing or does not match.")
-    if (
-        headers.get("x-acs-action") != ACTION_GET_JOB_INFO
-        or headers.get("x-acs-version") != API_VERSION
-    ):
-        raise GatewayError(404, "InvalidApi.NotFound", "Specified api is not found.")
-    return credential
-
-
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "maxjob-emulator"
@@ -293,7 +183,15 @@ class Handler(BaseHTTPRequestHandler):
         if state.latency:
             time.sleep(state.latency)
         try:
-            verify_request(state, self.command, self.path, headers, body)
+            verify_request(
+                state.credentials,
+                state.clock(),
+                state.use_nonce,
+                self.command,
+                self.path,
+                headers,
+                body,
+            )
         except GatewayError as exc:
             self._gateway_error(exc, request_id)
             return
