@@ -2,9 +2,8 @@
 
 Requests pass the gateway's checks of `emulator_gateway` (signature V3 written apart from the
 client's signer, the date window, nonce reuse, the STS token) before any job is looked up. It
-answers in both
-error shapes, and serves scripted jobs that move through their states over time, with faults
-(throttling, 5xx, slow or broken answers) scripted per job.
+answers in both error shapes, and serves scripted jobs that move through their states over time,
+with faults (throttling, 5xx, slow or broken answers) scripted per job.
 """
 
 from __future__ import annotations
