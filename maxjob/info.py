@@ -53,7 +53,7 @@ def run_info(options: InfoOptions, streams: Streams, stdin: TextIO | None = None
     ordered = itertools.chain([first], [second] if second else [], refs)
     utc = options.utc or not streams.out_is_terminal
     presenter = Presenter(streams, fmt, utc=utc, jq=jq, many=many)
-    codes: list[int] = []
+    worst = 0  # kept as we go: memory stays flat however many IDs stream through
     with open_client(
         options.connection,
         streams,
@@ -76,11 +76,10 @@ def run_info(options: InfoOptions, streams: Streams, stdin: TextIO | None = None
             for instance_id, result in stream:
                 presenter.show(instance_id, result)
                 if isinstance(result, MaxjobError):
-                    codes.append(result.exit_code)
-                elif options.exit_status:
-                    codes.append(job_exit_code(result))
+                    code = result.exit_code
                 else:
-                    codes.append(0)
+                    code = job_exit_code(result) if options.exit_status else 0
+                worst = worst_exit_code([worst, code])
         finally:
             presenter.finish()
-    return worst_exit_code(codes)
+    return worst
