@@ -252,6 +252,11 @@ class Waited:
         return self.error is not None or (self.job is not None and self.job.is_finished)
 
     @property
+    def result(self) -> JobInfo | MaxjobError | None:
+        """The error that ended the wait, else the last state seen (None before any)."""
+        return self.error or self.job
+
+    @property
     def exit_code(self) -> int:
         if self.error is not None:
             return self.error.exit_code
@@ -309,9 +314,9 @@ def run_wait(
     finished = [jobs[i] for i in order]
     if fmt == "json":
         value = [
-            text.json_value(w.instance_id, w.error or w.job)  # type: ignore[arg-type]
+            text.json_value(w.instance_id, result)
             for w in finished
-            if w.job is not None or w.error is not None
+            if (result := w.result) is not None
         ]
         lines = jq.lines(value) if jq else [text.to_json(value)]
         streams.write("".join(line + "\n" for line in lines))
@@ -380,8 +385,9 @@ def _report(waited: Waited, streams: Streams, fmt: str, jq: JqProgram | None) ->
         detail = waited.error.one_line() if waited.error else status
         streams.write(f"{display(waited.instance_id)}\t{waited.word}\t{display(detail)}\n")
     elif fmt == "jsonl":
-        if waited.job is None and waited.error is None:
+        result = waited.result
+        if result is None:
             return
-        value = text.json_value(waited.instance_id, waited.error or waited.job)  # type: ignore[arg-type]
+        value = text.json_value(waited.instance_id, result)
         lines = jq.lines(value) if jq else [text.to_json(value, compact=True)]
         streams.write("".join(line + "\n" for line in lines))
