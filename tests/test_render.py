@@ -326,3 +326,21 @@ def test_any_json_object_renders_in_every_format(data: dict[str, Any]) -> None:
         out = render(data, fmt, 80)
         assert not BAD_CHARS.search(out)
     assert json.loads(render(data, "json")) == data
+
+
+def test_at_a_glance_says_what_it_cost_or_what_holds_it_up() -> None:
+    from maxjob.render.phases import at_a_glance
+
+    done = at_a_glance(JobInfo.from_api(FAILED_DATA))
+    assert done == "took 26m 11s · 80% of it waiting · 1.00 core-hours · 1.2 GiB read"
+    waiting = JobInfo.from_api(
+        {
+            "status": "waiting",
+            "submittedAtTime": int(NOW.timestamp()) - 190,
+            "sceneResults": [
+                {"type": "info", "summary": "fyi"},
+                {"type": "warning", "summary": "Quota busy\n"},
+            ],
+        }
+    )
+    assert at_a_glance(waiting, NOW) == "waiting for 3m 10s · Quota busy"

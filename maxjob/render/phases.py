@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 from maxjob.models import JobInfo, Outcome, SubStatus
 from maxjob.render.sanitize import display
-from maxjob.render.units import duration, human_time, rfc3339
+from maxjob.render.units import (
+    amount,
+    binary_bytes,
+    core_hours,
+    duration,
+    human_time,
+    rfc3339,
+)
 
 STATUS_STYLES = {
     "submitted": "cyan",
@@ -129,3 +136,36 @@ def sub_status_rows(
             started = span.start_raw or "?"
         rows.append(SubStatusRow(started, duration(span.seconds), span.code, span.label))
     return rows
+
+
+ALARMING = ("critical", "error", "fatal", "warning", "warn")
+
+
+def at_a_glance(job: JobInfo, now: datetime | None = None) -> str:
+    """One line under the header: how long, what it cost, and (unfinished) what holds it up.
+
+    `took 1h 02m 05s · 1% of it waiting · 24.00 core-hours · 5.0 TiB read`, or
+    `waiting for 3m 10s · Insufficient computing resources available for the job.`
+    """
+    parts: list[str] = []
+    if job.is_finished:
+        if job.total_time is not None:
+            parts.append(f"took {duration(job.total_time)}")
+        share = waiting_share(job)
+        if share is not None and share >= 0.01:
+            parts.append(f"{share:.0%} of it waiting")
+        if job.cu_usage is not None:
+            parts.append(f"{amount(core_hours(job.cu_usage))} core-hours")
+        if job.input_bytes:
+            parts.append(f"{binary_bytes(job.input_bytes)} read")
+        return " · ".join(parts)
+    clock = now or datetime.now(UTC)
+    if job.running_at is not None and job.running_at <= clock:
+        parts.append(f"running for {duration((clock - job.running_at).total_seconds())}")
+    elif job.submitted_at is not None and job.submitted_at <= clock:
+        parts.append(f"waiting for {duration((clock - job.submitted_at).total_seconds())}")
+    for scene in job.scene_results:
+        if (scene.type or "").strip().lower() in ALARMING and display(scene.summary):
+            parts.append(display(scene.summary))
+            break
+    return " · ".join(parts)

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from maxjob.models import JobInfo, Outcome, SceneResult
-from maxjob.render.phases import status_style, sub_status_rows, waiting_share
+from maxjob.render.phases import at_a_glance, status_style, sub_status_rows, waiting_share
 from maxjob.render.sanitize import display
 from maxjob.render.units import amount, binary_bytes, core_hours, duration, gb_hours, human_time
 
@@ -201,7 +201,11 @@ def sub_status_panel(job: JobInfo, *, utc: bool, now: datetime | None = None) ->
 def job_view(job: JobInfo, *, utc: bool, width: int, now: datetime | None = None) -> RenderableType:
     """The whole table view of one job, laid out for `width` columns; `now` is when an unfinished
     job's last substatus is measured to (default: the clock)."""
-    parts: list[RenderableType] = [header(job), *_fact_panels(job, utc=utc, wide=width >= WIDE)]
+    parts: list[RenderableType] = [header(job)]
+    summary = at_a_glance(job, now)
+    if summary:
+        parts.append(Text(summary, style="dim"))
+    parts.extend(_fact_panels(job, utc=utc, wide=width >= WIDE))
     for panel in (diagnostics_panel(job), sub_status_panel(job, utc=utc, now=now)):
         if panel is not None:
             parts.append(panel)

@@ -8,7 +8,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from maxjob.models import JobInfo
-from maxjob.render.phases import Span, job_end, phases, status_style, sub_status_spans
+from maxjob.render.phases import (
+    Span,
+    at_a_glance,
+    job_end,
+    phases,
+    status_style,
+    sub_status_spans,
+)
 from maxjob.render.sanitize import display
 from maxjob.render.units import duration, human_time, rfc3339
 
@@ -142,6 +149,8 @@ def timeline(job: JobInfo, *, utc: bool, width: int, now: datetime | None = None
         label.append(span.label)
         table.add_row(label, when(span), Text(duration(span.seconds)), bar(span, "cyan"))
     parts: list[RenderableType] = [header(job)]
+    if not job.is_finished and (summary := at_a_glance(job, now)):
+        parts.append(Text(summary, style="dim"))
     if origin is not None:
         summary = f"from {human_time(origin, utc=utc)}"
         if extent > 0:
