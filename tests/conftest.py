@@ -41,6 +41,19 @@ def clean_environ(home: Path) -> dict[str, str]:
     return env
 
 
+def keyed_environ(home: Path, endpoint: str) -> dict[str, str]:
+    """`clean_environ` plus the emulator's keys and an endpoint: what a user of it would set."""
+    env = clean_environ(home)
+    env.update(
+        {
+            "MAXJOB_ENDPOINT": endpoint,
+            "ALIBABA_CLOUD_ACCESS_KEY_ID": KEY_ID,
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": KEY_SECRET,
+        }
+    )
+    return env
+
+
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test sees the developer's own credentials or configuration."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import MAXJOB, Emulator, clean_environ, run_maxjob
+from tests.conftest import MAXJOB, Emulator, keyed_environ, run_maxjob
 
 LINE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z  \S.*$")
 
@@ -191,14 +191,7 @@ def test_many_ids_are_fetched_concurrently_with_flat_memory(
     emulator_with: Any, tmp_path: Any
 ) -> None:
     emu = emulator_with(None, "--latency", "0.02")
-    env = clean_environ(tmp_path)
-    env.update(
-        {
-            "MAXJOB_ENDPOINT": emu.url,
-            "ALIBABA_CLOUD_ACCESS_KEY_ID": "emulator-key-id",
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "emulator-key-secret",
-        }
-    )
+    env = keyed_environ(tmp_path, emu.url)
     args = [MAXJOB, "info", "-", "-o", "jsonl", "--concurrency", "16"]
     small_rss, _ = _peak_rss_kb(args, "finished\n" * 100, env)
     big_rss, seconds = _peak_rss_kb(args, "finished\n" * 1000, env)
@@ -226,14 +219,7 @@ def test_info_order_is_kept_under_concurrency(emulator: Emulator) -> None:
 def test_watch_ctrl_c_exits_130_with_a_resume_hint(emulator: Emulator, tmp_path: Any) -> None:
     import signal
 
-    env = clean_environ(tmp_path)
-    env.update(
-        {
-            "MAXJOB_ENDPOINT": emulator.url,
-            "ALIBABA_CLOUD_ACCESS_KEY_ID": "emulator-key-id",
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "emulator-key-secret",
-        }
-    )
+    env = keyed_environ(tmp_path, emulator.url)
     process = subprocess.Popen(
         [MAXJOB, "watch", "running", "--interval", "0.2"],
         env=env,
@@ -259,14 +245,7 @@ def test_unknown_status_is_reported_once_and_not_final(emulator_with: Any) -> No
 
 
 def test_a_reader_that_goes_away_ends_info_quietly(emulator: Emulator, tmp_path: Any) -> None:
-    env = clean_environ(tmp_path)
-    env.update(
-        {
-            "MAXJOB_ENDPOINT": emulator.url,
-            "ALIBABA_CLOUD_ACCESS_KEY_ID": "emulator-key-id",
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "emulator-key-secret",
-        }
-    )
+    env = keyed_environ(tmp_path, emulator.url)
     ids = "".join(f"progress-h{i}\n" for i in range(3000))
     process = subprocess.Popen(
         [MAXJOB, "info", "-", "-o", "jsonl"],

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import KEY_ID, KEY_SECRET, MAXJOB, Emulator, clean_environ
+from tests.conftest import MAXJOB, Emulator, clean_environ, keyed_environ
 
 HEAVY_FOR_STARTUP = ("httpx", "httpcore", "rich", "pydantic", "alibabacloud_credentials")
 HEAVY_FOR_DATA = ("rich", "pydantic", "alibabacloud_credentials", "jq")
@@ -61,14 +61,7 @@ def test_shell_completion_imports_no_network_or_rendering_stack(tmp_path: Path) 
 def test_data_outputs_with_keys_in_the_environment_import_no_rich_nor_credentials_package(
     fmt: str, emulator: Emulator, tmp_path: Path
 ) -> None:
-    env = clean_environ(tmp_path)
-    env.update(
-        {
-            "ALIBABA_CLOUD_ACCESS_KEY_ID": KEY_ID,
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": KEY_SECRET,
-            "MAXJOB_ENDPOINT": emulator.url,
-        }
-    )
+    env = keyed_environ(tmp_path, emulator.url)
     names = imported(["info", "finished", "-o", fmt], env)
     assert "httpx" in names  # the call did happen
     assert offenders(names, HEAVY_FOR_DATA) == []
@@ -89,14 +82,7 @@ def test_a_plain_http_endpoint_loads_no_ca_bundle() -> None:
 def test_the_table_imports_rich_and_a_profile_imports_the_credentials_package(
     emulator: Emulator, tmp_path: Path
 ) -> None:
-    env = clean_environ(tmp_path)
-    env.update(
-        {
-            "ALIBABA_CLOUD_ACCESS_KEY_ID": KEY_ID,
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": KEY_SECRET,
-            "MAXJOB_ENDPOINT": emulator.url,
-        }
-    )
+    env = keyed_environ(tmp_path, emulator.url)
     assert "rich.table" in imported(["info", "finished", "-o", "table"], env)
     del env["ALIBABA_CLOUD_ACCESS_KEY_ID"], env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]
     names = imported(["info", "finished", "-o", "json"], env)

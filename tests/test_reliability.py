@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from maxjob import emulator as emu
-from tests.conftest import MAXJOB, Emulator, clean_environ, run_maxjob
+from tests.conftest import MAXJOB, Emulator, keyed_environ, run_maxjob
 from tests.servers import OK_BODY, Answer, ConnectProxy, ScriptedServer
 
 
@@ -216,14 +216,7 @@ def test_a_50_mib_body_fails_fast_with_bounded_memory(
         return Answer(200, b"x" * (50 << 20))
 
     server = serve(answer)
-    env = clean_environ(tmp_path)
-    env.update(
-        {
-            "MAXJOB_ENDPOINT": server.url,
-            "ALIBABA_CLOUD_ACCESS_KEY_ID": "k",
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s",
-        }
-    )
+    env = keyed_environ(tmp_path, server.url)
     packed, detail, seconds = _peak_rss_kb([MAXJOB, "info", "j1"], env)
     rss_kb, err = int(detail.split("\n", 1)[0]), detail.split("\n", 1)[1]
     assert packed // 1000 == 1, err
