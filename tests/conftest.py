@@ -90,7 +90,12 @@ def start_emulator(
         args += ["--jobs", str(path)]
     env = clean_environ(tmp_path)
     process = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        args,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     assert process.stdout is not None
     first = process.stdout.readline()
@@ -165,6 +170,8 @@ def run_maxjob(
         text=True,
         env=full,
         input=input,
+        # CI runs with no standard input at all; so do the tests.
+        stdin=subprocess.DEVNULL if input is None else None,
         timeout=timeout,
         check=False,
     )
