@@ -6,8 +6,9 @@
     ├── NotFoundError           5  the job does not exist
     ├── ServiceError            6  network or service unavailable (after retries)
     │   └── TransientError      6  one failed attempt that may succeed later (the client retries it)
-    ├── ResponseError           1  a response maxjob cannot read
-    └── DeadlineError         124  `watch`/`wait` reached --timeout
+    └── ResponseError           1  a response maxjob cannot read
+
+Outcomes are not errors: `watch` and `wait` return 0, 3, 7 or 124 (timed out) themselves.
 
 Every message is one line meant for a person; `hint` is an optional second line.
 """
@@ -77,7 +78,3 @@ class TransientError(ServiceError):
 
 class ResponseError(MaxjobError):
     exit_code = 1
-
-
-class DeadlineError(MaxjobError):
-    exit_code = 124

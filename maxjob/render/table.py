@@ -16,7 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from maxjob.models import JobInfo, Outcome, SceneResult
+from maxjob.models import JobInfo, SceneResult
 from maxjob.render.phases import at_a_glance, status_style, sub_status_rows, waiting_share
 from maxjob.render.sanitize import display
 from maxjob.render.units import amount, binary_bytes, core_hours, duration, gb_hours, human_time
@@ -234,6 +234,3 @@ def _fact_panels(job: JobInfo, *, utc: bool, wide: bool) -> list[RenderableType]
     quota = [("Quota", _t(job.quota_nickname)), ("Quota type", _t(job.quota_type))]
     facts = _panel("Job", job_rows(job) + quota + scheduler)
     return [p for p in (timing, facts, resources) if p is not None]
-
-
-__all__ = ["Outcome", "header", "job_view"]
