@@ -19,6 +19,9 @@ from maxjob import emulator as emu
 from tests.conftest import MAXJOB, Emulator, keyed_environ, run_maxjob
 from tests.servers import OK_BODY, Answer, ConnectProxy, ScriptedServer
 
+RUNNING = json.dumps({"data": {"instanceId": "j1", "status": "running"}}).encode()
+DONE = json.dumps({"data": {"instanceId": "j1", "status": "success"}}).encode()
+
 
 @pytest.fixture
 def serve() -> Iterator[Any]:
@@ -428,9 +431,7 @@ def test_https_proxy_is_used_and_no_proxy_bypasses_it(tmp_path: Path) -> None:
 
 
 def test_one_connection_serves_every_poll(serve: Any) -> None:
-    running = json.dumps({"data": {"instanceId": "j1", "status": "running"}}).encode()
-    done = json.dumps({"data": {"instanceId": "j1", "status": "success"}}).encode()
-    server = serve(lambda n: Answer(200, running if n < 4 else done))
+    server = serve(lambda n: Answer(200, RUNNING if n < 4 else DONE))
     result = run_maxjob("watch", "j1", "--interval", "0.1", endpoint=server.url)
     assert result.code == 0, result.err
     assert len(server.seen) == 5
@@ -438,9 +439,7 @@ def test_one_connection_serves_every_poll(serve: Any) -> None:
 
 
 def test_a_connection_the_server_dropped_is_replaced_without_a_retry(serve: Any) -> None:
-    running = json.dumps({"data": {"instanceId": "j1", "status": "running"}}).encode()
-    done = json.dumps({"data": {"instanceId": "j1", "status": "success"}}).encode()
-    server = serve(lambda n: Answer(200, running if n < 2 else done, close_after=True))
+    server = serve(lambda n: Answer(200, RUNNING if n < 2 else DONE, close_after=True))
     result = run_maxjob("watch", "j1", "--interval", "0.2", endpoint=server.url)
     assert result.code == 0, result.err
     assert "retrying" not in result.err
