@@ -4,6 +4,10 @@ Control characters (C0 but tab and newline where a field may span lines, DEL, C1
 bidi overrides, zero-width and other invisible format characters, line separators and lone
 surrogates are shown as visible escapes (`\\x1b`, `\\u202e`). The result is plain text: the table
 renderer wraps it in `rich.text.Text`, so `[bold]` or `:smile:` print as they are.
+
+A field is cut to a bounded length (`FIELD_LIMIT` characters, `MULTILINE_LIMIT` lines) before it is
+escaped, with a visible `… (N more characters)`: a server string of megabytes must not cost
+seconds and hundreds of megabytes to draw. JSON output never comes through here and stays exact.
 """
 
 from __future__ import annotations
@@ -12,31 +16,39 @@ import functools
 import re
 import unicodedata
 
-# C0, DEL and C1; tab and newline are handled by the caller's choice of `multiline`.
-_CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f"
-# Invisible or direction-changing: soft hyphen, Arabic letter mark, Mongolian vowel separator,
-# zero-width and bidi marks, line/paragraph separators, bidi embeddings/overrides/isolates,
-# word joiner and invisible operators, BOM / zero-width no-break space, interlinear annotations,
-# and lone surrogates (which cannot even be encoded).
-_INVISIBLE = (
-    "\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff"
+# Code point ranges shown as escapes. C0, DEL and C1 (tab and newline: the caller's choice of
+# `multiline`); then the invisible or direction-changing: soft hyphen, Arabic letter mark,
+# Mongolian vowel separator, zero-width and bidi marks, line/paragraph separators, bidi
+# embeddings/overrides/isolates, word joiner and invisible operators, BOM / zero-width no-break
+# space, interlinear annotations, and lone surrogates (which cannot even be encoded).
+_UNSAFE_RANGES = (
+    (0x00, 0x1F),
+    (0x7F, 0x9F),
+    (0xAD, 0xAD),
+    (0x61C, 0x61C),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x2028, 0x202E),
+    (0x2060, 0x206F),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0xD800, 0xDFFF),
 )
 
 
 @functools.cache
-def _unsafe(multiline: bool) -> re.Pattern[str]:
-    # Compiled on first use: `-o json` never needs it, and it costs a millisecond.
-    return re.compile(f"[{'' if multiline else chr(9) + chr(10)}{_CONTROL}{_INVISIBLE}]")
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    if char == "\t":
-        return "\\t"
-    if char == "\n":
-        return "\\n"
-    point = ord(char)
-    return f"\\x{point:02x}" if point <= 0xFF else f"\\u{point:04x}"
+def _escapes(multiline: bool) -> dict[int, str]:
+    # Built on first use: `-o json` never needs it. `str.translate` with it runs in C, where a
+    # regex with a Python callback costs a call per character of an all-control string.
+    table = {
+        point: f"\\x{point:02x}" if point <= 0xFF else f"\\u{point:04x}"
+        for low, high in _UNSAFE_RANGES
+        for point in range(low, high + 1)
+    }
+    table[9], table[10] = "\\t", "\\n"
+    if multiline:
+        del table[9], table[10]
+    return table
 
 
 def _escape_format_chars(text: str) -> str:
@@ -44,21 +56,93 @@ def _escape_format_chars(text: str) -> str:
     if text.isascii():
         return text
     return "".join(
-        f"\\u{ord(c):04x}" if ord(c) > 0xFF and unicodedata.category(c) == "Cf" else c for c in text
+        (f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}")
+        if ord(c) > 0xFF and unicodedata.category(c) == "Cf"
+        else c
+        for c in text
     )
 
 
-def sanitize(text: str, *, multiline: bool = False) -> str:
+# How much of one server field the table and the timeline draw, escapes included: a screenful.
+FIELD_LIMIT = 2000
+# A multi-line field (a diagnostic's description) shows at most this many lines.
+MULTILINE_LIMIT = 40
+
+
+def _escape_all(text: str, multiline: bool) -> str:
+    return _escape_format_chars(text.translate(_escapes(multiline)))
+
+
+def _cut(text: str, limit: int, multiline: bool) -> str:
+    """At most `limit` characters (and, `multiline`, lines) of `text`, so few that their escaped
+    form is at most `limit` characters too. Slicing first keeps memory flat."""
+    head = text[:limit]
+    if multiline and head.count("\n") >= MULTILINE_LIMIT:
+        end = -1
+        for _ in range(MULTILINE_LIMIT):
+            end = head.index("\n", end + 1)
+        head = head[:end]
+    # An escape is at most ten characters: a head that short surely fits.
+    if len(head) * 10 > limit and len(_escape_all(head, multiline)) > limit:
+        head = _fitting(head, limit, multiline)
+    return head
+
+
+def _fitting(head: str, limit: int, multiline: bool) -> str:
+    """The longest prefix of `head` whose escaped form is at most `limit` characters: a chunk at
+    a time, then a character at a time in the chunk that overflows."""
+    size = 0
+    for offset in range(0, len(head), 256):
+        chunk = head[offset : offset + 256]
+        chunk_size = len(_escape_all(chunk, multiline))
+        if size + chunk_size > limit:
+            for index, char in enumerate(chunk):
+                size += len(_escape_all(char, multiline))
+                if size > limit:
+                    return head[: offset + index]
+        size += chunk_size
+    return head
+
+
+def _with_more(shown: str, more: int) -> str:
+    if not more:
+        return shown
+    return f"{shown}… ({more:,} more character{'' if more == 1 else 's'})"
+
+
+def sanitize(text: str, *, multiline: bool = False, limit: int | None = None) -> str:
     """Make `text` inert: every unsafe character becomes a visible escape.
 
     With `multiline`, tabs and newlines stay (for descriptions shown over several lines); without
-    it they are escaped too, so one value is always one line.
+    it they are escaped too, so one value is always one line. With `limit`, at most that many
+    characters are drawn, then `… (N more characters)` (N counts the characters of `text`).
     """
-    return _escape_format_chars(_unsafe(multiline).sub(_escape, text))
+    if limit is None:
+        return _escape_all(text, multiline)
+    head = _cut(text, limit, multiline)
+    return _with_more(_escape_all(head, multiline), len(text) - len(head))
 
 
-def display(text: str | None, *, multiline: bool = False) -> str:
-    """Server text as shown to a person: surrounding whitespace trimmed, then sanitised."""
+_LEADING_SPACE = re.compile(r"\s*")
+
+
+def display(text: str | None, *, multiline: bool = False, limit: int = FIELD_LIMIT) -> str:
+    """Server text as shown to a person: surrounding whitespace trimmed, cut to `limit`
+    characters, then sanitised."""
     if text is None:
         return ""
-    return sanitize(text.strip(), multiline=multiline)
+    if len(text) > 2 * limit:
+        # A huge field: only the window that is shown is trimmed and escaped, never a copy of it
+        # all (`strip` copies it when there is anything to trim).
+        leading = _LEADING_SPACE.match(text)
+        start = leading.end() if leading else 0
+        head = _cut(text[start : start + limit], limit, multiline)
+        more = len(text) - start - len(head) - _trailing_space(text)
+        return _with_more(_escape_all(head, multiline), more)
+    return sanitize(text.strip(), multiline=multiline, limit=limit)
+
+
+def _trailing_space(text: str) -> int:
+    tail = text[-256:]
+    count = len(tail) - len(tail.rstrip())
+    return count if count < len(tail) else len(text) - len(text.rstrip())

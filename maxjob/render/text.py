@@ -2,7 +2,8 @@
 
 `json`/`jsonl` write the API's `data` object exactly as returned, through `json.dumps` with ASCII
 escapes. `plain` writes one `key<TAB>value` line per field, keyed by the API's own field names
-(dotted for lists), times in RFC 3339 UTC, server text sanitised and trimmed.
+(dotted for lists), times in RFC 3339 UTC, server text sanitised and trimmed, and a value or key
+longer than `PLAIN_LIMIT` characters cut there with `… (N more characters)` (`json` has it whole).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from typing import Any
 
 from maxjob.errors import MaxjobError
 from maxjob.models import JobInfo, epoch_to_datetime, parse_substatus_time
-from maxjob.render.sanitize import sanitize
+from maxjob.render.sanitize import display, sanitize
 from maxjob.render.units import amount, core_hours, gb_hours, rfc3339
 
 EPOCH_FIELDS = frozenset({"submittedAtTime", "runningAtTime", "endAtTime"})
+# Far above any real field, yet a hostile megabyte string costs a pipe nothing.
+PLAIN_LIMIT = 65536
 USAGE_FIELDS = {"cuUsage": (core_hours, "core-hours"), "memoryUsage": (gb_hours, "GB-hours")}
 
 Result = JobInfo | MaxjobError
@@ -42,7 +45,7 @@ def _scalar(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        return sanitize(value.strip())
+        return display(value, limit=PLAIN_LIMIT)
     if isinstance(value, bool | int | float):
         return json.dumps(value)
     return None
@@ -51,7 +54,7 @@ def _scalar(value: Any) -> str | None:
 def _flatten(value: Any, key: str) -> Iterator[tuple[str, Any]]:
     if isinstance(value, dict):
         for name, item in value.items():
-            part = sanitize(str(name))
+            part = sanitize(str(name), limit=PLAIN_LIMIT)
             yield from _flatten(item, f"{key}.{part}" if key else part)
     elif isinstance(value, list):
         for index, item in enumerate(value):

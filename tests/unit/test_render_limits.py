@@ -1,0 +1,99 @@
+"""A huge server string is cut before it is drawn: fast, flat in memory, and said so on screen."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import tracemalloc
+from typing import Any
+
+import pytest
+
+from maxjob.emulator_jobs import FAILED_DATA
+from maxjob.render.sanitize import FIELD_LIMIT, MULTILINE_LIMIT, display, sanitize
+from maxjob.render.text import PLAIN_LIMIT
+from tests.test_render import render
+
+NINE_MB = 9_000_000
+VIEWS = ["table", "timeline", "timeline-lines", "plain"]
+
+
+def with_huge(field: str, value: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(json.dumps(FAILED_DATA))
+    scene, sub = data["sceneResults"][1], data["jobSubStatusList"][-1]
+    if field in ("summary", "description"):
+        scene[field] = value
+    elif field == "param":
+        scene["params"] = {"node": value}
+    elif field == "substatus":
+        sub["description"] = value
+    else:
+        data[field] = value
+    return data
+
+
+FIELDS = ["description", "summary", "param", "substatus", "project", "instanceId", "unknownField"]
+HUGE = {
+    "words": "Lorem ipsum dolor sit amet. " * (NINE_MB // 28),
+    "one word": "x" * NINE_MB,
+    "escapes": "\x1b" * NINE_MB,
+    "lines": "a\n" * (NINE_MB // 2),
+}
+
+# The fields each view draws (the timeline leaves out the job's facts; its lines, the details).
+SHOWN = {
+    "table": set(FIELDS) - {"unknownField"},
+    "timeline": set(FIELDS) - {"unknownField", "project"},
+    "timeline-lines": {"summary", "substatus", "instanceId"},
+    "plain": set(FIELDS),
+}
+
+
+@pytest.mark.parametrize("kind", list(HUGE))
+@pytest.mark.parametrize("fmt", VIEWS)
+def test_a_9_mb_field_renders_fast_and_flat_with_a_visible_cut(fmt: str, kind: str) -> None:
+    for field in FIELDS:
+        data = with_huge(field, HUGE[kind])
+        tracemalloc.start()
+        started = time.perf_counter()
+        out = render(data, fmt, 100)
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        # Before the cut, one such field took 45 s and 530 MB to draw in the table.
+        assert elapsed < 1.0, (field, elapsed)
+        assert peak < 8_000_000, (field, peak)
+        assert len(out) < 200_000, field
+        if field in SHOWN[fmt]:
+            assert "more characters)" in re.sub(r"[\s│]+", " ", out), field
+
+
+def test_json_keeps_the_huge_field_whole() -> None:
+    data = with_huge("description", HUGE["escapes"])
+    assert json.loads(render(data, "json")) == data
+
+
+def test_the_cut_counts_what_is_left_and_bounds_what_is_drawn() -> None:
+    assert display("abcdef", limit=4) == "abcd… (2 more characters)"
+    assert display("  abc  ", limit=4) == "abc"
+    # Escapes count towards the limit: an all-ESC field still draws at most `limit` characters.
+    shown = display("\x1b" * 100, limit=10)
+    assert shown == "\\x1b\\x1b… (98 more characters)"
+    assert sanitize("\u202e" * 3, limit=12) == "\\u202e\\u202e… (1 more character)"
+    huge = " " * 10 + "y" * (FIELD_LIMIT * 3) + "   "
+    assert display(huge) == "y" * FIELD_LIMIT + f"… ({FIELD_LIMIT * 2:,} more characters)"
+    assert sanitize("z" * 10) == "z" * 10  # no limit unless asked
+
+
+def test_a_multiline_field_shows_a_bounded_number_of_lines() -> None:
+    shown = display("line\n" * 1000, multiline=True)
+    assert shown.count("\n") == MULTILINE_LIMIT - 1
+    assert shown.endswith(f"line… ({5 * 1000 - 1 - (5 * MULTILINE_LIMIT - 1):,} more characters)")
+
+
+def test_plain_cuts_only_far_above_any_real_field() -> None:
+    lines = render(with_huge("description", "d" * 100_000), "plain").splitlines()
+    (line,) = [x for x in lines if x.startswith("sceneResults.1.description\t")]
+    assert line == f"sceneResults.1.description\t{'d' * PLAIN_LIMIT}… (34,464 more characters)"
+    assert len(render(FAILED_DATA, "plain")) < PLAIN_LIMIT  # real jobs are never cut
