@@ -1,12 +1,16 @@
 """Connection settings: flags, then environment, then the aliyun CLI profile, then defaults.
 
-Pure apart from reading `~/.aliyun/config.json` for the profile's `region_id`.
+Pure apart from reading `~/.aliyun/config.json` for the profile's `region_id`, which happens only
+when neither `--region` nor `ALIBABA_CLOUD_REGION_ID` names the region. Every problem with local
+input (a flag, a variable, that file) is a one-line `UsageError` (exit 2) that names where the bad
+value came from and never shows a password: URLs are shown with their user info as `***`.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -20,12 +24,20 @@ ENV_REGION = "ALIBABA_CLOUD_REGION_ID"
 ENV_ENDPOINT = "MAXJOB_ENDPOINT"
 ENV_PROFILE = "ALIBABA_CLOUD_PROFILE"
 
-_REGION_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_HOST_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")
+# One DNS label (it becomes one in maxcompute.<region>.aliyuncs.com), so at most 63 characters.
+_REGION_RE = re.compile(r"(?=.{1,63}\Z)[a-z0-9]+(?:-[a-z0-9]+)*")
+# Underscores are not valid in host names but resolvers accept them, and so does httpx.
+_LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
+# httpx reads a host of four dotted numbers as an IPv4 address and refuses it when it is not one.
+_IPV4_LIKE_RE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
 
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 10.0
 DEFAULT_MAX_ATTEMPTS = 3
+# A request that needs more than an hour is not coming back; larger values overflow socket timeouts.
+MAX_REQUEST_TIMEOUT = 3600.0
+# The aliyun CLI's file is a few kilobytes; refuse to read a runaway one into memory.
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 class Settings(NamedTuple):
@@ -50,6 +62,7 @@ class Settings(NamedTuple):
 
 
 def is_loopback_host(host: str) -> bool:
+    """True for `localhost` and loopback IP addresses (127.0.0.0/8, ::1)."""
     if host.lower() == "localhost":
         return True
     try:
@@ -58,50 +71,246 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def _valid_host(host: str) -> bool:
-    if _HOST_RE.fullmatch(host):
+def hide_user_info(url: str) -> str:
+    """`url` with everything between its scheme and the last `@` replaced by `***`.
+
+    Safe on text that does not parse: a password may itself hold `@`, `/` or `#`, so the cut is at
+    the last `@` of the whole text (a path holding `@` is hidden too, which is the safe side).
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    if "@" not in rest:
+        return url
+    return f"{scheme}{sep}***@{rest.rpartition('@')[2]}"
+
+
+def _shown(value: str, limit: int = 80) -> str:
+    """A value for an error message: user info hidden, query and fragment (tokens live there)
+    left out, control characters escaped, at most `limit` characters, quoted."""
+    text = hide_user_info(value)
+    cut = min((i for i in (text.find("?"), text.find("#")) if i >= 0), default=-1)
+    if cut >= 0:
+        text = text[:cut] + text[cut] + "…"
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return repr(text)
+
+
+def valid_host(host: str) -> bool:
+    """True when `host` (no brackets, no port) is an IPv6 or IPv4 address, or an ASCII host name
+    of 1-63 character labels (letters, digits, `-`, `_`) that httpx can connect to."""
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host.replace("%25", "%", 1))
+        except ValueError:
+            return False
         return True
-    try:
-        ipaddress.IPv6Address(host)
-    except ValueError:
-        return False
-    return True
+    if _IPV4_LIKE_RE.fullmatch(host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return False
+        return True
+    name = host[:-1] if host.endswith(".") else host
+    return 0 < len(name) <= 253 and all(_LABEL_RE.fullmatch(label) for label in name.split("."))
 
 
-def profile_region(profile: str | None, home: Path | None = None) -> str | None:
-    """The `region_id` of the aliyun CLI profile (named, or the file's `current`), if any."""
+def closest_region(text: str) -> str | None:
+    """The documented region (maxjob.protocol.REGIONS) that `text` most likely misspells, for a
+    "did you mean cn-hangzhou?" hint (`CN-Hangzhou` gives cn-hangzhou); None when `text` is
+    documented as it is, or nothing is close.
+
+    Any well-formed region id is accepted: call this only after it failed (e.g. DNS found no
+    `maxcompute.<region>.aliyuncs.com`).
+    """
+    import difflib
+
+    from maxjob.protocol import REGIONS
+
+    if text in REGIONS:
+        return None
+    wanted = text.strip().lower()
+    if wanted in REGIONS:
+        return wanted
+    matches = difflib.get_close_matches(wanted, REGIONS, n=1, cutoff=0.75) if wanted else []
+    return matches[0] if matches else None
+
+
+# ~/.aliyun/config.json
+
+
+def aliyun_config_file(home: Path | None = None) -> tuple[Path, str]:
+    """The aliyun CLI's file under `home` (default: the user's), and how messages name it."""
     path = (home or Path.home()) / ".aliyun" / "config.json"
+    return path, "~/.aliyun/config.json" if home is None else str(path)
+
+
+def load_aliyun_config(home: Path | None = None) -> dict[str, object] | None:
+    """The aliyun CLI's `~/.aliyun/config.json` (under `home`), or None when there is no such file.
+
+    Raises UsageError, naming the file, when it cannot be read, is over 1 MiB, is not UTF-8, is not
+    JSON, is nested too deeply to parse, is not an object, or when `current` is not a string or
+    `profiles` is not a list of objects with string names. Nothing else in it is checked.
+    """
+    path, shown = aliyun_config_file(home)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        with path.open("rb") as file:
+            data = file.read(MAX_CONFIG_BYTES + 1)
+    except (FileNotFoundError, NotADirectoryError):
         return None
+    except IsADirectoryError:
+        raise UsageError(f"{shown} is a directory, not the aliyun CLI's file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {shown}: {exc.strerror or type(exc).__name__}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise UsageError(f"{shown} is larger than 1 MiB: is it the aliyun CLI's file?")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{shown} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"{shown} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
+    except RecursionError:
+        raise UsageError(f"{shown} is nested too deeply to read") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise UsageError(f"{shown} is not valid JSON: {str(exc).splitlines()[0]}") from None
     if not isinstance(document, dict):
+        raise UsageError(f"{shown} must hold a JSON object, not {_json_type(document)}")
+    current = document.get("current")
+    if current is not None and not isinstance(current, str):
+        raise UsageError(f'{shown}: "current" must be a profile name, not {_json_type(current)}')
+    profiles = document.get("profiles")
+    if profiles is not None and not isinstance(profiles, list):
+        raise UsageError(f'{shown}: "profiles" must be a list, not {_json_type(profiles)}')
+    for index, entry in enumerate(profiles or []):
+        if not isinstance(entry, dict):
+            raise UsageError(
+                f"{shown}: profiles[{index}] must be an object, not {_json_type(entry)}"
+            )
+        name = entry.get("name")
+        if name is not None and not isinstance(name, str):
+            raise UsageError(f"{shown}: profiles[{index}].name must be a string")
+    return document
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "true/false"}
+    if value is None:
+        return "null"
+    return names.get(type(value), "a number")
+
+
+def aliyun_profile(
+    profile: str | None, home: Path | None = None
+) -> tuple[str, dict[str, object]] | None:
+    """The aliyun CLI profile `profile` (else the file's `current`, else `default`) as (name,
+    entry); None when there is no file or no such profile. Raises UsageError as
+    `load_aliyun_config` does."""
+    document = load_aliyun_config(home)
+    if document is None:
         return None
-    wanted = profile or document.get("current") or "default"
-    for entry in document.get("profiles") or []:
+    current = document.get("current")
+    wanted = profile or (current if isinstance(current, str) else None) or "default"
+    profiles = document.get("profiles")
+    for entry in profiles if isinstance(profiles, list) else []:
         if isinstance(entry, dict) and entry.get("name") == wanted:
-            region = entry.get("region_id")
-            return region if isinstance(region, str) and region else None
+            return wanted, entry
     return None
 
 
-def normalise_endpoint(value: str) -> str:
-    """`host[:port]` or a full http(s) URL to `scheme://host[:port][/prefix]`."""
+def profile_region(profile: str | None, home: Path | None = None) -> str | None:
+    """The `region_id` of the aliyun CLI profile (named, or the file's `current`), if any.
+
+    None when there is no file, no such profile, or no (or an empty) `region_id`; UsageError when
+    the file is malformed or `region_id` is not a string.
+    """
+    found = aliyun_profile(profile, home)
+    if found is None:
+        return None
+    name, entry = found
+    region = entry.get("region_id")
+    if region is None:
+        return None
+    if not isinstance(region, str):
+        _, shown = aliyun_config_file(home)
+        raise UsageError(
+            f"{shown}: region_id of profile {_shown(name)} must be a string, "
+            f"not {_json_type(region)}"
+        )
+    return region.strip() or None
+
+
+# The endpoint
+
+
+def normalise_endpoint(value: str, *, source: str = "endpoint") -> str:
+    """`host[:port]` or a full http(s) URL to `scheme://host[:port][/prefix]` (no trailing `/`).
+
+    Raises UsageError, naming `source` (e.g. `--endpoint`), for anything else: another scheme,
+    spaces or control characters, user info, a query or fragment, a missing or invalid host, an
+    unbracketed IPv6 address, a port that is not 1-65535. Messages never show a password.
+    """
     text = value.strip()
+    shown = _shown(text)
+    if not text:
+        raise UsageError(f"{source} is empty")
+    if any(ch.isspace() or not ch.isprintable() for ch in text):
+        raise UsageError(f"{source} {shown} contains spaces or control characters")
     if "://" not in text:
+        if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:/", text):
+            raise UsageError(f"{source} {shown} is not a URL: write https://host or host[:port]")
         text = "https://" + text
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https"):
-        raise UsageError(f"endpoint {value!r} must be http:// or https://")
-    if not _valid_host(parts.hostname or ""):
-        raise UsageError(f"endpoint {value!r} has no valid host")
-    if "@" in parts.netloc or parts.query or parts.fragment:
-        raise UsageError(f"endpoint {value!r} must not carry user info, a query or a fragment")
+    if text.partition("://")[0].lower() not in ("http", "https"):
+        raise UsageError(f"{source} {shown} must be an https:// (or http://) URL")
     try:
-        parts.port  # noqa: B018 - validates the port
+        parts = urlsplit(text)
     except ValueError:
-        raise UsageError(f"endpoint {value!r} has an invalid port") from None
-    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+        raise UsageError(f"{source} {shown} is not a valid URL (check its [ and ])") from None
+    netloc = parts.netloc
+    # Anywhere, not just in the netloc: a password holding `/` ends urlsplit's netloc early.
+    if "@" in text:
+        raise UsageError(
+            f"{source} {shown} must not carry a user name or password",
+            hint="the access key comes from ALIBABA_CLOUD_ACCESS_KEY_ID or the aliyun CLI profile",
+        )
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise UsageError(f"{source} {shown} must not carry a query or a fragment")
+    if netloc.startswith("["):
+        host_part, _, rest = netloc.partition("]")
+        host_part += "]"
+        if rest and not rest.startswith(":"):
+            raise UsageError(f"{source} {shown} is not a valid URL (text after the ])")
+        host, port_text = host_part[1:-1], rest[1:]
+    else:
+        host_part, _, port_text = netloc.partition(":")
+        host = host_part
+        if ":" in port_text:
+            raise UsageError(
+                f"{source} {shown}: write an IPv6 address in brackets, like https://[::1]:8080"
+            )
+    if not host:
+        raise UsageError(f"{source} {shown} has no host")
+    if not valid_host(host):
+        raise UsageError(f"{source} {shown} has an invalid host name {_shown(host, 40)}")
+    if port_text and not (
+        port_text.isascii() and port_text.isdigit() and 0 < int(port_text) < 65536
+    ):
+        raise UsageError(
+            f"{source} {shown} has an invalid port {_shown(port_text, 12)}: "
+            "a port is a number from 1 to 65535"
+        )
+    port = f":{int(port_text)}" if port_text else ""
+    return f"{parts.scheme}://{host_part}{port}{parts.path.rstrip('/')}"
+
+
+# Everything together
 
 
 def resolve(
@@ -118,24 +327,41 @@ def resolve(
     environ: Mapping[str, str] | None = None,
     home: Path | None = None,
 ) -> Settings:
-    """Resolve flags > environment > profile file > defaults into `Settings`.
+    """Resolve flags > environment > profile file > Logview link > defaults into `Settings`.
 
-    `fallback_region` (from a pasted Logview link) is used only when nothing else names one.
+    - region: `region`, else `ALIBABA_CLOUD_REGION_ID`, else the profile's `region_id` in
+      `~/.aliyun/config.json` (read only then), else `fallback_region` (from a pasted Logview
+      link); it must look like a region id (`[a-z0-9-]+`, at most 63 characters).
+    - endpoint: `endpoint`, else `MAXJOB_ENDPOINT`, else `https://maxcompute[-vpc].<region>...`;
+      with neither an endpoint nor a region, UsageError.
+    - profile: `profile`, else `ALIBABA_CLOUD_PROFILE`, else None (the file's `current`).
+    - `request_timeout`: seconds, more than 0 and at most 3600 (`nan`/`inf` refused).
+    Empty or blank values count as not given. Every refusal is a UsageError naming its source.
     """
     env = os.environ if environ is None else environ
-    profile = profile or env.get(ENV_PROFILE) or None
-    region = (
-        (region or env.get(ENV_REGION) or "").strip()
-        or profile_region(profile, home)
-        or fallback_region
-    )
+    profile, profile_source = _first((profile, "--profile"), (env.get(ENV_PROFILE), ENV_PROFILE))
+    if profile is not None and not profile.isprintable():
+        raise UsageError(f"{profile_source} {_shown(profile)} contains control characters")
+    region, region_source = _first((region, "--region"), (env.get(ENV_REGION), ENV_REGION))
+    if region is None:
+        region = profile_region(profile, home)
+        region_source = "the profile's region_id in ~/.aliyun/config.json"
+    if region is None and fallback_region:
+        region, region_source = fallback_region, "the Logview link"
     if region is not None and not _REGION_RE.fullmatch(region):
-        raise UsageError(f"region {region!r} is not a region id (like cn-hangzhou)")
-    endpoint = endpoint or env.get(ENV_ENDPOINT) or None
-    if endpoint:
+        suggestion = closest_region(region)
+        raise UsageError(
+            f"region {_shown(region, 64)} (from {region_source}) is not a region id "
+            "(like cn-hangzhou)",
+            hint=f"did you mean {suggestion}?" if suggestion else None,
+        )
+    endpoint, endpoint_source = _first(
+        (endpoint, "--endpoint"), (env.get(ENV_ENDPOINT), ENV_ENDPOINT)
+    )
+    if endpoint is not None:
         if vpc:
-            raise UsageError("--vpc and --endpoint cannot be used together")
-        base = normalise_endpoint(endpoint)
+            raise UsageError(f"--vpc and {endpoint_source} cannot be used together")
+        base = normalise_endpoint(endpoint, source=endpoint_source)
     elif region:
         host = (
             f"maxcompute-vpc.{region}.aliyuncs.com" if vpc else f"maxcompute.{region}.aliyuncs.com"
@@ -146,11 +372,9 @@ def resolve(
             "no region: pass --region, set ALIBABA_CLOUD_REGION_ID, "
             "or set region_id in the aliyun CLI profile (~/.aliyun/config.json)"
         )
-    if request_timeout is not None and not request_timeout > 0:
-        raise UsageError("--request-timeout must be more than 0 seconds")
+    read_timeout = _request_timeout(request_timeout)
     if max_attempts is not None and max_attempts < 1:
         raise UsageError("--max-attempts must be at least 1")
-    read_timeout = request_timeout if request_timeout is not None else DEFAULT_READ_TIMEOUT
     return Settings(
         endpoint=base,
         region=region,
@@ -161,3 +385,165 @@ def resolve(
         debug=debug,
         ca_bundle=ca_bundle,
     )
+
+
+def _first(*candidates: tuple[str | None, str]) -> tuple[str | None, str]:
+    """The first value that is not blank, stripped, and the name of where it came from."""
+    for value, source in candidates:
+        if value is not None and value.strip():
+            return value.strip(), source
+    return None, ""
+
+
+def _request_timeout(value: float | None) -> float:
+    if value is None:
+        return DEFAULT_READ_TIMEOUT
+    if math.isnan(value) or value <= 0:
+        raise UsageError(f"--request-timeout must be a number of seconds more than 0, not {value}")
+    if value > MAX_REQUEST_TIMEOUT:
+        raise UsageError(
+            f"--request-timeout must be at most {MAX_REQUEST_TIMEOUT:.0f} seconds (one hour), "
+            f"not {value:g}"
+        )
+    return float(value)
+
+
+# Proxy variables
+
+
+def check_proxy_environment(environ: Mapping[str, str] | None = None) -> None:
+    """Raise UsageError when httpx, reading the proxy variables, would fail or never connect.
+
+    Call it before building an httpx client with `trust_env=True`, with the environment httpx will
+    read (`os.environ`, the default). The variables are read as httpx reads them
+    (`urllib.request.getproxies_environment`, then `httpx._utils.get_environment_proxies`): any case
+    of `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY`, the lower-case one winning, a value
+    without `://` read as `http://value`, and `NO_PROXY=*` disabling every proxy (nothing is
+    checked then). Refused, each naming the variable and never showing a password:
+    - a proxy httpx cannot parse (bad port, bad IPv6 literal, ...), whose scheme is not http,
+      https, socks5 or socks5h (SOCKS only when `socksio` is installed), with no or an invalid
+      host, or a port outside 1-65535 (these last two httpx accepts, but cannot connect to);
+    - a `NO_PROXY` entry httpx cannot parse: `[::1]:8080` and `::1/128` are such (write
+      `all://[::1]:8080` and `::1`). An entry httpx parses is accepted as httpx reads it, even
+      where that is not what curl does: `10.0.0.0/8` matches only the host 10.0.0.0.
+    System proxy settings (Windows registry, macOS) are not environment variables: not checked.
+    """
+    import importlib.util
+
+    import httpx
+
+    env = os.environ if environ is None else environ
+    found = _proxy_variables(env)
+    # (httpx's mount key, the variable, what the user wrote, the proxy URL or None for NO_PROXY)
+    mounts: dict[str, tuple[str, str, str | None]] = {}
+    for scheme in ("http", "https", "all"):
+        if scheme in found:
+            variable, value = found[scheme]
+            proxy_url = value if "://" in value else f"http://{value}"
+            mounts[f"{scheme}://"] = (variable, value, proxy_url)
+    no_variable, no_value = found.get("no", ("NO_PROXY", ""))
+    for entry in (item.strip() for item in no_value.split(",")):
+        if entry == "*":
+            return  # httpx then uses no proxy at all and parses nothing
+        if not entry:
+            continue
+        if "://" in entry:
+            key = entry
+        elif _is_ipv4(entry):
+            key = f"all://{entry}"
+        elif _is_ipv6(entry):
+            key = f"all://[{entry}]"
+        elif entry.lower() == "localhost":
+            key = f"all://{entry}"
+        else:
+            key = f"all://*{entry}"
+        mounts[key] = (no_variable, entry, None)
+
+    for mount, (variable, written, url) in mounts.items():
+        if url is None:
+            try:  # what httpx._utils.URLPattern(mount) reads
+                pattern = httpx.URL(mount)
+                _ = (pattern.scheme, pattern.host, pattern.port)
+            except (httpx.InvalidURL, ValueError):
+                raise UsageError(
+                    f"{variable} entry {_shown(written)} cannot be read by httpx",
+                    hint="write a host name, an IP address alone (::1), "
+                    "or a URL with brackets (all://[::1]:8080)",
+                ) from None
+            continue
+        shown = f"{variable} {_shown(written)}"
+        try:
+            proxy = httpx.Proxy(url=url)
+        except httpx.InvalidURL:
+            raise UsageError(f"{shown} is not a valid proxy URL: {_url_problem(url)}") from None
+        except ValueError:
+            raise UsageError(
+                f"{shown} must be an http://, https:// or socks5:// proxy URL"
+            ) from None
+        scheme = proxy.url.scheme
+        if scheme.startswith("socks") and importlib.util.find_spec("socksio") is None:
+            raise UsageError(
+                f"{shown} is a SOCKS proxy, which needs the socksio package",
+                hint="install httpx[socks] beside maxjob, or use an http:// proxy",
+            )
+        host = proxy.url.raw_host.decode("ascii", "replace")
+        if not host or not valid_host(host):
+            raise UsageError(f"{shown} has no valid host name")
+        if proxy.url.port is not None and not 0 < proxy.url.port < 65536:
+            raise UsageError(f"{shown} has an invalid port: a port is a number from 1 to 65535")
+
+
+def _proxy_variables(environ: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """`urllib.request.getproxies_environment` over `environ`: scheme -> (variable, value)."""
+    found: dict[str, tuple[str, str]] = {}
+    for name, value in environ.items():
+        if value and name.lower()[-6:] == "_proxy":
+            found[name.lower()[:-6]] = (name, value)
+    # CVE-2016-1000110: a CGI script's HTTP_PROXY may come from the client's Proxy: header.
+    if "REQUEST_METHOD" in environ:
+        found.pop("http", None)
+    # A lower-case `_proxy` suffix wins, and an empty one removes the setting.
+    for name, value in environ.items():
+        if name[-6:] == "_proxy":
+            if value:
+                found[name.lower()[:-6]] = (name, value)
+            else:
+                found.pop(name.lower()[:-6], None)
+    return found
+
+
+def _is_ipv4(entry: str) -> bool:
+    # As httpx._utils.is_ipv4_hostname: anything after a `/` is ignored.
+    try:
+        ipaddress.IPv4Address(entry.split("/")[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _is_ipv6(entry: str) -> bool:
+    try:
+        ipaddress.IPv6Address(entry.split("/")[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _url_problem(url: str) -> str:
+    """What is most likely wrong with a URL httpx refused, in words that show no user info."""
+    authority = hide_user_info(url).partition("://")[2]
+    authority = re.split(r"[/?#]", authority.rpartition("@")[2], maxsplit=1)[0]
+    if authority.startswith("["):
+        address, closed, rest = authority[1:].partition("]")
+        if not closed:
+            return "the [ of its IPv6 address is not closed"
+        if not _is_ipv6(address):
+            return "the IPv6 address in [ ] is not valid"
+        port = rest[1:] if rest.startswith(":") else rest
+    else:
+        host, _, port = authority.partition(":")
+        if host and _IPV4_LIKE_RE.fullmatch(host) and not _is_ipv4(host):
+            return "the IPv4 address is not valid"
+    if port and not (port.isascii() and port.isdigit() and int(port) < 65536):
+        return "the port must be a number from 1 to 65535"
+    return "httpx cannot parse it"
