@@ -3,28 +3,37 @@
 The common case (keys in the environment) is read directly; everything else goes through
 `alibabacloud-credentials`' default chain, which is imported only then: it costs 0.28 s to import,
 reads the environment at import time, and logs tracebacks on its way through the chain.
+
+Missing credentials are a `CredentialsError` (exit 4) with a one-line hint; credentials that are
+there but malformed (a key id that cannot go in an HTTP header, a profile whose secret is a number)
+are a `UsageError` (exit 2). No message ever contains a secret or a token.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import logging
 import os
+import re
+import textwrap
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import NamedTuple
 
-from maxjob.errors import CredentialsError
+from maxjob.errors import CredentialsError, UsageError
 
 ENV_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
 ENV_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"  # noqa: S105 - a variable name
 ENV_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"  # noqa: S105 - a variable name
 ENV_PROFILE = "ALIBABA_CLOUD_PROFILE"
+# Key ids of temporary (STS) credentials start so; they are useless without their token.
+STS_PREFIX = "STS."
 
-MISSING_HINT = (
-    f"set {ENV_KEY_ID} and {ENV_KEY_SECRET} (and {ENV_TOKEN} for STS), "
-    "or run `aliyun configure` to write ~/.aliyun/config.json"
-)
+MISSING_HINT = f"set {ENV_KEY_ID} and {ENV_KEY_SECRET}, or run `aliyun configure`"
+# How long the chain's own reason may make the message.
+_DETAIL_WIDTH = 160
 
 
 class Credentials(NamedTuple):
@@ -45,16 +54,47 @@ class Credentials(NamedTuple):
 
 
 def from_environment(environ: Mapping[str, str]) -> Credentials | None:
-    """The keys in the environment, or None when neither is set."""
+    """The keys in the environment, or None when neither the key id nor the secret is set.
+
+    CredentialsError when only one of the pair is set, or when an STS key id (`STS.`) comes
+    without `ALIBABA_CLOUD_SECURITY_TOKEN`: the hint names exactly the variables to set.
+    UsageError when a value cannot be used (see `check_key`). Blank values count as not set.
+    """
     key_id = environ.get(ENV_KEY_ID, "").strip()
     secret = environ.get(ENV_KEY_SECRET, "").strip()
+    token = environ.get(ENV_TOKEN, "").strip() or None
     if not key_id and not secret:
         return None
+    sts_without_token = key_id.startswith(STS_PREFIX) and token is None
     if not key_id or not secret:
         have, missing = (ENV_KEY_ID, ENV_KEY_SECRET) if key_id else (ENV_KEY_SECRET, ENV_KEY_ID)
-        raise CredentialsError(f"{missing} is not set, but {have} is", hint=MISSING_HINT)
-    token = environ.get(ENV_TOKEN, "").strip() or None
+        wanted = f"{missing} and {ENV_TOKEN}" if sts_without_token else missing
+        raise CredentialsError(
+            f"{missing} is not set, but {have} is",
+            hint=f"set {wanted}, or unset {have} to use the aliyun CLI profile",
+        )
+    if sts_without_token:
+        raise CredentialsError(
+            f"{ENV_KEY_ID} is an STS key (it starts with {STS_PREFIX}), which needs its token",
+            hint=f"set {ENV_TOKEN} to the security token issued with this key",
+        )
+    check_key(key_id, secret, token, where=f"the environment ({ENV_KEY_ID})")
     return Credentials(key_id, secret, token, source=f"environment ({ENV_KEY_ID})")
+
+
+def check_key(key_id: str, secret: str, token: str | None, *, where: str) -> None:
+    """UsageError unless the key can sign a request: the key id and the token go into HTTP headers
+    (printable ASCII, no spaces), the secret is UTF-8-encodable. Never shows the values."""
+    for name, value in (("access key id", key_id), ("security token", token)):
+        if value is not None and not (value.isascii() and value.isprintable() and " " not in value):
+            raise UsageError(
+                f"the {name} from {where} has characters an access key cannot have",
+                hint="only printable ASCII without spaces: was it copied whole?",
+            )
+    try:
+        secret.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(f"the access key secret from {where} is not valid UTF-8") from None
 
 
 @contextlib.contextmanager
@@ -73,9 +113,15 @@ def _quiet() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def from_default_chain(profile: str | None) -> Credentials:
+def from_default_chain(profile: str | None, *, home: Path | None = None) -> Credentials:
     """Ask `alibabacloud-credentials`' default chain (OIDC, the aliyun CLI profile, the ini file,
-    ECS metadata, the credentials URI) for a key."""
+    ECS metadata, the credentials URI) for a key; with `profile`, only that profile (CLI, then ini).
+
+    CredentialsError (exit 4) when no link of the chain has a key: the message carries the chain's
+    reason only when it says more than "nothing configured" (a profile that is not in the file, a
+    role that cannot be assumed), shortened at a word. UsageError (exit 2) when the aliyun CLI's
+    `~/.aliyun/config.json` (under `home`) is malformed or the key it gives is not text.
+    """
     if profile:
         # The package reads the environment when it is imported, so this must come first.
         os.environ[ENV_PROFILE] = profile
@@ -84,23 +130,121 @@ def from_default_chain(profile: str | None) -> Credentials:
         with _quiet():
             credential = _ask_chain(profile)
     except Exception as exc:
-        # The chain's own message lists every provider's complaint; keep the first line only.
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise CredentialsError(
-            f"no credentials found in the environment or {where}",
-            hint=f"{MISSING_HINT}; looked in ~/.aliyun/config.json and "
-            f"~/.alibabacloud/credentials.ini ({detail[:200]})",
-        ) from None
-    key_id = getattr(credential, "access_key_id", None) or ""
-    secret = getattr(credential, "access_key_secret", None) or ""
+        # A malformed file makes the chain fail in odd ways; say what is wrong with it instead.
+        _check_cli_profile(profile, home)
+        detail = _useful_failure(exc)
+        if profile:
+            message = f"no credentials for profile {profile!r}"
+            hint = (
+                f"run `aliyun configure --profile {profile}`"
+                if re.fullmatch(r"[\w.-]+", profile)
+                else MISSING_HINT
+            )
+        else:
+            message = (
+                "no credentials in the environment, ~/.aliyun/config.json "
+                "or ~/.alibabacloud/credentials.ini"
+            )
+            hint = MISSING_HINT
+        raise CredentialsError(f"{message}: {detail}" if detail else message, hint=hint) from None
+    key_id = getattr(credential, "access_key_id", None)
+    secret = getattr(credential, "access_key_secret", None)
+    token = getattr(credential, "security_token", None) or None
+    if (
+        not isinstance(key_id, str)
+        or not isinstance(secret, str)
+        or not (token is None or isinstance(token, str))
+    ):
+        _check_cli_profile(profile, home)
+        raise UsageError(f"{where} gave an access key that is not text")
+    key_id, secret = key_id.strip(), secret.strip()
     if not key_id or not secret:
         raise CredentialsError(f"{where} gave no access key", hint=MISSING_HINT)
-    token = getattr(credential, "security_token", None) or None
     provider = getattr(credential, "provider_name", None)
     if isinstance(provider, str) and provider:
         # e.g. "default/cli_profile": which link of the chain answered.
         where = f"{where} ({provider})"
+    check_key(key_id, secret, token, where=where)
+    if key_id.startswith(STS_PREFIX) and not token:
+        raise CredentialsError(
+            f"{where} gave an STS key ({STS_PREFIX}...) without its security token",
+            hint=f"set sts_token in the profile, or {ENV_TOKEN}",
+        )
     return Credentials(key_id, secret, token, source=where)
+
+
+def _check_cli_profile(profile: str | None, home: Path | None) -> None:
+    """UsageError when `~/.aliyun/config.json` is malformed, or the profile the chain reads from
+    it has a key field that is not a string."""
+    from maxjob import config
+
+    found = config.aliyun_profile(profile or os.environ.get(ENV_PROFILE) or None, home)
+    if found is None:
+        return
+    name, entry = found
+    for field in ("mode", "access_key_id", "access_key_secret", "sts_token"):
+        value = entry.get(field)
+        if value is not None and not isinstance(value, str):
+            _, shown = config.aliyun_config_file(home)
+            raise UsageError(f"{shown}: {field} of profile {name!r} must be a string")
+
+
+# What each link of the chain is, in the user's words.
+_PLACES = {
+    "EnvironmentVariableCredentialsProvider": "environment",
+    "OIDCRoleArnCredentialsProvider": "OIDC",
+    "CLIProfileCredentialsProvider": "~/.aliyun/config.json",
+    "ProfileCredentialsProvider": "~/.alibabacloud/credentials.ini",
+    "EcsRamRoleCredentialsProvider": "ECS metadata",
+    "URLCredentialsProvider": "ALIBABA_CLOUD_CREDENTIALS_URI",
+}
+# Reasons that only say a link is not configured: they tell the user nothing the hint does not.
+_NOT_CONFIGURED = (
+    "cannot be empty",
+    "unable to open credentials file",
+    "failed to get credential from credentials file",
+    "no such file",
+    "is disabled",
+    "not exist",
+)
+
+
+class ChainError(Exception):
+    """Every link of the chain failed; `failures` holds one `Provider: reason` each."""
+
+    def __init__(self, failures: list[str]) -> None:
+        super().__init__("; ".join(failures))
+        self.failures = failures
+
+
+def _failures(exc: Exception) -> list[str]:
+    if isinstance(exc, ChainError):
+        return exc.failures
+    text = str(exc)
+    match = re.search(r"providers in the chain: (\[.*\])\s*\Z", text, re.DOTALL)
+    if match:
+        with contextlib.suppress(ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            items = ast.literal_eval(match.group(1))
+            if isinstance(items, list):
+                return [str(item) for item in items]
+    return [f"{type(exc).__name__}: {text}"]
+
+
+def _useful_failure(exc: Exception) -> str | None:
+    """The first reason of the chain that says more than "not configured", named by its place
+    and shortened at a word; None when there is none."""
+    for failure in _failures(exc):
+        provider, _, reason = failure.partition(": ")
+        if provider in ("EnvironmentVariableCredentialsProvider", "EcsRamRoleCredentialsProvider"):
+            continue
+        reason = " ".join(reason.split()) if reason else provider
+        if not reason or any(phrase in reason.lower() for phrase in _NOT_CONFIGURED):
+            continue
+        place = _PLACES.get(provider)
+        text = f"{place}: {reason}" if place else " ".join(failure.split())
+        short = textwrap.shorten(text, width=_DETAIL_WIDTH, placeholder=" …")
+        return None if short == "…" else short  # "…" alone: not even the first word fits
+    return None
 
 
 def _ask_chain(profile: str | None) -> object:
@@ -114,17 +258,30 @@ def _ask_chain(profile: str | None) -> object:
         ProfileCredentialsProvider,
     )
 
-    try:
-        return Client(provider=CLIProfileCredentialsProvider(profile_name=profile)).get_credential()
-    except Exception:
-        return Client(provider=ProfileCredentialsProvider(profile_name=profile)).get_credential()
+    failures = []
+    for provider in (
+        CLIProfileCredentialsProvider(profile_name=profile),
+        ProfileCredentialsProvider(profile_name=profile),
+    ):
+        try:
+            return Client(provider=provider).get_credential()
+        except Exception as exc:
+            failures.append(f"{type(provider).__name__}: {exc}")
+    raise ChainError(failures)
 
 
-def resolve(profile: str | None, environ: Mapping[str, str] | None = None) -> Credentials:
-    """Credentials from the environment's keys, else from the default chain."""
+def resolve(
+    profile: str | None, environ: Mapping[str, str] | None = None, *, home: Path | None = None
+) -> Credentials:
+    """Credentials from the environment's keys, else from the default chain.
+
+    A named `profile` wins over keys in the environment (they are not even read); without one,
+    keys in `environ` are used directly and the chain (and its import) is reached only when
+    neither key is set. The chain itself reads `os.environ`, not `environ`.
+    """
     env = os.environ if environ is None else environ
     if not profile:
         direct = from_environment(env)
         if direct is not None:
             return direct
-    return from_default_chain(profile or env.get(ENV_PROFILE) or None)
+    return from_default_chain(profile or env.get(ENV_PROFILE) or None, home=home)

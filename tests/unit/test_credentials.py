@@ -1,0 +1,352 @@
+"""Where the access key comes from: the environment directly, else the default chain (mocked here:
+no test imports the chain's network paths), with short hints and clean errors."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from maxjob import credentials
+from maxjob.credentials import (
+    ENV_KEY_ID,
+    ENV_KEY_SECRET,
+    ENV_PROFILE,
+    ENV_TOKEN,
+    MISSING_HINT,
+    ChainError,
+    Credentials,
+    resolve,
+)
+from maxjob.errors import CredentialsError, MaxjobError, UsageError
+
+KEYS = {ENV_KEY_ID: "LTAI-key-id", ENV_KEY_SECRET: "the-secret"}
+
+
+class FakeCredential(NamedTuple):
+    access_key_id: object
+    access_key_secret: object
+    security_token: object = None
+    provider_name: object = "default/cli_profile"
+
+
+class Chain:
+    """A stand-in for `_ask_chain`: records each call and answers or raises as told."""
+
+    def __init__(self, answer: object = None, error: Exception | None = None) -> None:
+        self.answer = answer
+        self.error = error
+        self.calls: list[str | None] = []
+
+    def __call__(self, profile: str | None) -> object:
+        self.calls.append(profile)
+        if self.error is not None:
+            raise self.error
+        return self.answer
+
+
+@pytest.fixture(autouse=True)
+def _profile_variable_restored() -> Iterator[None]:
+    # from_default_chain sets ALIBABA_CLOUD_PROFILE for the package; keep it from leaking.
+    yield
+    os.environ.pop(ENV_PROFILE, None)
+
+
+def use_chain(monkeypatch: pytest.MonkeyPatch, chain: Chain) -> Chain:
+    monkeypatch.setattr(credentials, "_ask_chain", chain)
+    return chain
+
+
+def never_chain(monkeypatch: pytest.MonkeyPatch) -> Chain:
+    return use_chain(monkeypatch, Chain(error=AssertionError("the chain must not be asked")))
+
+
+def assert_one_line(error: MaxjobError) -> None:
+    assert "\n" not in error.message
+    assert error.hint is None or ("\n" not in error.hint and len(error.hint) < 150)
+
+
+# The environment, directly
+
+
+def test_environment_keys_are_used_directly(monkeypatch: pytest.MonkeyPatch) -> None:
+    chain = never_chain(monkeypatch)
+    found = resolve(None, {**KEYS})
+    assert found == Credentials("LTAI-key-id", "the-secret", None, f"environment ({ENV_KEY_ID})")
+    assert chain.calls == []
+
+
+def test_environment_keys_are_stripped(monkeypatch: pytest.MonkeyPatch) -> None:
+    never_chain(monkeypatch)
+    found = resolve(None, {ENV_KEY_ID: " id\n", ENV_KEY_SECRET: "\tsecret\r\n"})
+    assert (found.access_key_id, found.access_key_secret) == ("id", "secret")
+
+
+def test_an_sts_token_comes_along(monkeypatch: pytest.MonkeyPatch) -> None:
+    never_chain(monkeypatch)
+    found = resolve(None, {ENV_KEY_ID: "STS.abc", ENV_KEY_SECRET: "sec-ret", ENV_TOKEN: "to-ken"})
+    assert found.security_token == "to-ken"
+    assert found.secrets() == ("sec-ret", "to-ken")
+    assert "to-ken" not in repr(found) and "sec-ret" not in repr(found)
+
+
+@pytest.mark.parametrize(
+    ("environ", "missing", "have"),
+    [
+        ({ENV_KEY_ID: "id"}, ENV_KEY_SECRET, ENV_KEY_ID),
+        ({ENV_KEY_SECRET: "s"}, ENV_KEY_ID, ENV_KEY_SECRET),
+        ({ENV_KEY_ID: "id", ENV_KEY_SECRET: "  "}, ENV_KEY_SECRET, ENV_KEY_ID),
+    ],
+)
+def test_one_of_the_pair_missing_names_it_and_skips_the_chain(
+    monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], missing: str, have: str
+) -> None:
+    chain = never_chain(monkeypatch)
+    with pytest.raises(CredentialsError) as caught:
+        resolve(None, environ)
+    error = caught.value
+    assert error.exit_code == 4
+    assert error.message == f"{missing} is not set, but {have} is"
+    assert error.hint is not None and error.hint.startswith(f"set {missing},")
+    assert_one_line(error)
+    assert chain.calls == []
+
+
+def test_an_sts_key_without_its_token_names_the_token_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    never_chain(monkeypatch)
+    with pytest.raises(CredentialsError) as caught:
+        resolve(None, {ENV_KEY_ID: "STS.NUgYr", ENV_KEY_SECRET: "s"})
+    error = caught.value
+    assert ENV_TOKEN in (error.hint or "")
+    assert ENV_KEY_ID not in (error.hint or "")
+    assert_one_line(error)
+
+
+def test_an_sts_key_without_secret_or_token_names_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    never_chain(monkeypatch)
+    with pytest.raises(CredentialsError) as caught:
+        resolve(None, {ENV_KEY_ID: "STS.NUgYr"})
+    assert (caught.value.hint or "").startswith(f"set {ENV_KEY_SECRET} and {ENV_TOKEN},")
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {ENV_KEY_ID: "LTAI\u200bkey", ENV_KEY_SECRET: "sec-ret"},
+        {ENV_KEY_ID: "LTAI key", ENV_KEY_SECRET: "sec-ret"},
+        {ENV_KEY_ID: "LTAIé", ENV_KEY_SECRET: "sec-ret"},
+        {ENV_KEY_ID: "LTAI-id", ENV_KEY_SECRET: "sec-ret\udcff"},
+        {ENV_KEY_ID: "STS.id", ENV_KEY_SECRET: "sec-ret", ENV_TOKEN: "to-ken\x1b[0m"},
+    ],
+)
+def test_keys_that_cannot_sign_a_request_are_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, environ: dict[str, str]
+) -> None:
+    never_chain(monkeypatch)
+    with pytest.raises(UsageError) as caught:
+        resolve(None, environ)
+    assert caught.value.exit_code == 2
+    assert_one_line(caught.value)
+    for value in environ.values():
+        assert value not in caught.value.message
+
+
+# The chain, only when needed
+
+
+def test_no_keys_asks_the_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+    chain = use_chain(monkeypatch, Chain(FakeCredential("id", "secret", "tok")))
+    found = resolve(None, {})
+    assert chain.calls == [None]
+    assert found.access_key_id == "id" and found.security_token == "tok"
+    assert found.source == "the default credentials chain (default/cli_profile)"
+
+
+def test_the_environments_profile_reaches_the_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+    chain = use_chain(monkeypatch, Chain(FakeCredential("id", "secret")))
+    resolve(None, {ENV_PROFILE: "work"})
+    assert chain.calls == ["work"]
+    # The package reads it from the process environment at import time.
+    assert os.environ[ENV_PROFILE] == "work"
+
+
+def test_a_named_profile_wins_over_environment_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    chain = use_chain(monkeypatch, Chain(FakeCredential("profile-id", "profile-secret")))
+    found = resolve("prod", {**KEYS, ENV_TOKEN: "tok"})
+    assert chain.calls == ["prod"]
+    assert found.access_key_id == "profile-id"
+    assert found.source.startswith("profile 'prod'")
+    # Even a half-set pair in the environment does not get in its way.
+    assert resolve("prod", {ENV_KEY_ID: "id"}).access_key_id == "profile-id"
+
+
+def test_keys_in_the_environment_win_over_the_environments_profile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As in the package's own chain: the environment provider comes first.
+    chain = never_chain(monkeypatch)
+    assert resolve(None, {**KEYS, ENV_PROFILE: "work"}).access_key_id == "LTAI-key-id"
+    assert chain.calls == []
+
+
+# The chain's failures: short hint, detail only when it helps, never cut mid-word
+
+
+def chain_failure(*failures: str) -> Exception:
+    """The exception the package's default chain raises, in its own format."""
+    return RuntimeError(
+        f"unable to load credentials from any of the providers in the chain: {list(failures)!r}"
+    )
+
+
+ENV_EMPTY = (
+    "EnvironmentVariableCredentialsProvider: Environment variable accessKeyId cannot be empty"
+)
+NO_CLI_FILE = (
+    "CLIProfileCredentialsProvider: unable to open credentials file: /h/.aliyun/config.json"
+)
+NO_INI_FILE = (
+    "ProfileCredentialsProvider: failed to get credential from credentials file: "
+    "$/h/.alibabacloud/credentials.ini"
+)
+
+
+def test_nothing_configured_gives_a_short_hint_and_no_detail(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    use_chain(monkeypatch, Chain(error=chain_failure(ENV_EMPTY, NO_CLI_FILE, NO_INI_FILE)))
+    with pytest.raises(CredentialsError) as caught:
+        resolve(None, {})
+    error = caught.value
+    assert error.exit_code == 4
+    assert error.message == (
+        "no credentials in the environment, ~/.aliyun/config.json "
+        "or ~/.alibabacloud/credentials.ini"
+    )
+    assert error.hint == MISSING_HINT
+    assert ENV_KEY_ID in error.hint and "aliyun configure" in error.hint
+    assert_one_line(error)
+
+
+def test_a_reason_that_helps_is_in_the_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    no_profile = (
+        "CLIProfileCredentialsProvider: "
+        "unable to get profile with 'prod' form cli credentials file."
+    )
+    use_chain(monkeypatch, Chain(error=chain_failure(ENV_EMPTY, no_profile, NO_INI_FILE)))
+    with pytest.raises(CredentialsError) as caught:
+        resolve(None, {})
+    assert caught.value.message.endswith(
+        ": ~/.aliyun/config.json: unable to get profile with 'prod' form cli credentials file."
+    )
+    assert_one_line(caught.value)
+
+
+def test_a_long_reason_is_shortened_at_a_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    words = " ".join(f"word{i}" for i in range(200))
+    failure = ChainError([f"OIDCRoleArnCredentialsProvider: AssumeRole failed:\n{words}"])
+    use_chain(monkeypatch, Chain(error=failure))
+    with pytest.raises(CredentialsError) as caught:
+        resolve(None, {})
+    message = caught.value.message
+    assert message.endswith(" …")
+    last_word = message.removesuffix(" …").rsplit(" ", 1)[1]
+    assert last_word in words.split()
+    assert "OIDC: AssumeRole failed: word0 word1" in message
+    assert len(message) < 250
+    assert_one_line(caught.value)
+
+
+def test_a_named_profile_that_is_nowhere_suggests_configuring_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    failure = ChainError(
+        [
+            "CLIProfileCredentialsProvider: unable to open credentials file: /h/config.json",
+            "ProfileCredentialsProvider: failed to get credential from credentials file: $/h/x",
+        ]
+    )
+    use_chain(monkeypatch, Chain(error=failure))
+    with pytest.raises(CredentialsError) as caught:
+        resolve("prod", {})
+    assert caught.value.message == "no credentials for profile 'prod'"
+    assert caught.value.hint == "run `aliyun configure --profile prod`"
+
+
+def test_a_chain_that_fails_on_a_malformed_file_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".aliyun").mkdir()
+    (tmp_path / ".aliyun" / "config.json").write_text('{"profiles": 1}')
+    use_chain(monkeypatch, Chain(error=TypeError("'int' object is not iterable")))
+    with pytest.raises(UsageError) as caught:
+        credentials.resolve(None, {}, home=tmp_path)
+    assert '"profiles" must be a list' in caught.value.message
+    assert_one_line(caught.value)
+
+
+@pytest.mark.parametrize("field", ["access_key_secret", "access_key_id", "sts_token"])
+def test_a_profile_whose_key_is_not_a_string_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, field: str
+) -> None:
+    profile: dict[str, object] = {
+        "name": "default",
+        "mode": "StsToken",
+        "access_key_id": "STS.id",
+        "access_key_secret": "s",
+        "sts_token": "t",
+    }
+    profile[field] = 12345
+    (tmp_path / ".aliyun").mkdir()
+    (tmp_path / ".aliyun" / "config.json").write_text(
+        json.dumps({"current": "default", "profiles": [profile]})
+    )
+    # The package passes a number through as the key; a falsy one makes it fail instead.
+    given = (profile["access_key_id"], profile["access_key_secret"], profile["sts_token"])
+    for chain in (
+        Chain(FakeCredential(*given)),
+        Chain(error=ValueError("the access key secret is empty")),
+    ):
+        use_chain(monkeypatch, chain)
+        with pytest.raises(UsageError) as caught:
+            credentials.resolve(None, {}, home=tmp_path)
+        assert f"{field} of profile 'default' must be a string" in caught.value.message
+        assert "12345" not in caught.value.message
+
+
+def test_a_key_that_is_not_text_is_a_usage_error_even_without_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    use_chain(monkeypatch, Chain(FakeCredential("id", 12345)))
+    with pytest.raises(UsageError, match="not text"):
+        credentials.resolve(None, {}, home=tmp_path)
+
+
+def test_the_chain_giving_an_empty_key_is_a_credentials_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    use_chain(monkeypatch, Chain(FakeCredential("", "")))
+    with pytest.raises(CredentialsError, match="gave no access key"):
+        resolve(None, {})
+
+
+def test_the_chain_giving_an_sts_key_without_token_is_a_credentials_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    use_chain(monkeypatch, Chain(FakeCredential("STS.x", "s")))
+    with pytest.raises(CredentialsError, match="without its security token"):
+        resolve(None, {})
+
+
+def test_the_chain_giving_a_key_id_that_cannot_go_in_a_header_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    use_chain(monkeypatch, Chain(FakeCredential("id\u00e9", "s")))
+    with pytest.raises(UsageError):
+        resolve(None, {})
