@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 from rich.text import Text
 
-from maxjob.emulator_jobs import FAILED_DATA, FINISHED_DATA, SAMPLE_DATA
+from maxjob.emulator.seed import FAILED_DATA, FINISHED_DATA, SAMPLE_DATA
 from maxjob.models import JobInfo
 from maxjob.render import text
 from maxjob.render.sanitize import display, sanitize

@@ -37,14 +37,6 @@ def status_style(job: JobInfo) -> str:
     return STATUS_STYLES.get(job.normalised_status, "white")
 
 
-def waiting_share(job: JobInfo) -> float | None:
-    """The part of the total time spent waiting, when both are known and sensible."""
-    if job.waiting_time is None or not job.total_time or job.total_time <= 0:
-        return None
-    share = job.waiting_time / job.total_time
-    return share if 0 <= share <= 1 else None
-
-
 @dataclass(frozen=True)
 class Span:
     """Something that started at a time and lasted a while (a phase or a substatus)."""
@@ -63,11 +55,10 @@ class Span:
 
 
 def job_end(job: JobInfo, now: datetime | None) -> datetime | None:
-    """When the job ended, or `now` for one that has not."""
-    if job.end_at is not None:
-        return job.end_at
+    """When the job ended (None when the API does not say), or `now` for one that has not: the
+    status decides, so an unfinished job's stray `endAtTime` does not stop its clock."""
     if job.is_finished:
-        return None
+        return job.end_at
     return now or datetime.now(UTC)
 
 
@@ -87,7 +78,9 @@ def phases(job: JobInfo, now: datetime | None = None) -> list[Span]:
         running = start + timedelta(seconds=job.waiting_time)
     spans: list[Span] = []
     if start is not None:
-        spans.append(Span("waiting", start, running or end))
+        # A job that runs, with no start time to say since when, waited until an unknown time.
+        wait_end = running or (None if _started(job) and not job.is_finished else end)
+        spans.append(Span("waiting", start, wait_end))
     if running is not None:
         spans.append(Span("running", running, end if end and end >= running else None))
     return spans
@@ -100,6 +93,13 @@ def sub_status_spans(job: JobInfo, now: datetime | None = None) -> list[tuple[Su
     result: list[tuple[SubStatus, Span]] = []
     for index, sub in enumerate(ordered):
         following = ordered[index + 1].start_time if index + 1 < len(ordered) else end
+        if (
+            following is end
+            and following is not None
+            and sub.start_time is not None
+            and timedelta(0) < sub.start_time - following < timedelta(seconds=1)
+        ):
+            following = sub.start_time  # the job's end is in whole seconds, the last step's not
         if sub.start_time is None or (following is not None and following < sub.start_time):
             following = None
         result.append(
@@ -117,6 +117,94 @@ def sub_status_spans(job: JobInfo, now: datetime | None = None) -> list[tuple[Su
     return result
 
 
+def _started(job: JobInfo) -> bool:
+    return (
+        job.running_at is not None
+        or job.normalised_status == "running"
+        or bool(job.running_time and job.running_time > 0)
+    )
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Every duration the views show of one job, decided here once, from one `now`: the table,
+    the timeline, its plain lines, the at-a-glance line and the live view all read them.
+
+    The API's `waitingTime`, `runningTime` and `totalTime` are used as given for a finished job,
+    and `waitingTime` for the wait of a job that has started; what is still going is measured
+    to `now`: running `now - runningAtTime`, waiting (not started) `now - submittedAtTime`,
+    in all the sum of the two. Seconds, unrounded: `units.duration` is the one rounding.
+    """
+
+    now: datetime
+    started: bool
+    ended: datetime | None  # when a finished job ended; None while it runs, or when unknown
+    waited: float | None
+    ran: float | None
+    total: float | None
+    since: float | None  # unfinished: how long it has been waiting, or running, so far
+    phases: tuple[Span, ...]
+    sub_statuses: tuple[tuple[SubStatus, Span], ...]
+
+    @property
+    def waiting_share(self) -> float | None:
+        """The part of the total spent waiting, when both are known and sensible."""
+        if self.waited is None or not self.total or self.total <= 0:
+            return None
+        share = self.waited / self.total
+        return share if 0 <= share <= 1 else None
+
+
+def job_figures(job: JobInfo, now: datetime | None = None) -> Figures:
+    """The job's figures at `now` (default: the clock, read once)."""
+    clock = now or datetime.now(UTC)
+    spans = phases(job, clock)
+    waiting = next((s.seconds for s in spans if s.label == "waiting"), None)
+    running = next((s for s in spans if s.label == "running"), None)
+    started = running is not None or _started(job)
+    since: float | None = None
+    if job.is_finished:
+        waited = _first(job.waiting_time, waiting)
+        ran = _first(job.running_time, running.seconds if running else None)
+        span = _between(job.submitted_at, job.end_at)
+        total = _first(job.total_time, span, _sum(waited, ran))
+    else:
+        if running is not None and running.start is not None:
+            waited = _first(job.waiting_time, waiting)
+            ran = max((clock - running.start).total_seconds(), 0.0)
+        elif started:
+            waited, ran = job.waiting_time, job.running_time
+        else:
+            waited, ran = _first(waiting, job.waiting_time), None
+        total = _first(_sum(waited, ran) if started else waited, job.total_time)
+        since = ran if started else waited
+    return Figures(
+        now=clock,
+        started=started,
+        ended=job.end_at if job.is_finished else None,
+        waited=waited,
+        ran=ran,
+        total=total,
+        since=since,
+        phases=tuple(spans),
+        sub_statuses=tuple(sub_status_spans(job, clock)),
+    )
+
+
+def _first(*values: float | None) -> float | None:
+    return next((v for v in values if v is not None), None)
+
+
+def _sum(*values: float | None) -> float | None:
+    return None if any(v is None for v in values) else sum(v for v in values if v is not None)
+
+
+def _between(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None or end < start:
+        return None
+    return (end - start).total_seconds()
+
+
 @dataclass(frozen=True)
 class SubStatusRow:
     started: str
@@ -126,10 +214,16 @@ class SubStatusRow:
 
 
 def sub_status_rows(
-    job: JobInfo, *, utc: bool, now: datetime | None = None, rfc: bool = False
+    job: JobInfo,
+    *,
+    utc: bool,
+    now: datetime | None = None,
+    rfc: bool = False,
+    figures: Figures | None = None,
 ) -> list[SubStatusRow]:
     rows = []
-    for _, span in sub_status_spans(job, now):
+    numbers = figures or job_figures(job, now)
+    for _, span in numbers.sub_statuses:
         if span.start is not None:
             started = rfc3339(span.start) if rfc else human_time(span.start, utc=utc)
         else:
@@ -141,17 +235,20 @@ def sub_status_rows(
 ALARMING = ("critical", "error", "fatal", "warning", "warn")
 
 
-def at_a_glance(job: JobInfo, now: datetime | None = None) -> str:
+def at_a_glance(
+    job: JobInfo, now: datetime | None = None, *, figures: Figures | None = None
+) -> str:
     """One line under the header: how long, what it cost, and (unfinished) what holds it up.
 
     `took 1h 02m 05s · 1% of it waiting · 24.00 core-hours · 5.0 TiB read`, or
     `waiting for 3m 10s · Insufficient computing resources available for the job.`
     """
+    numbers = figures or job_figures(job, now)
     parts: list[str] = []
     if job.is_finished:
-        if job.total_time is not None:
-            parts.append(f"took {duration(job.total_time)}")
-        share = waiting_share(job)
+        if numbers.total is not None:
+            parts.append(f"took {duration(numbers.total)}")
+        share = numbers.waiting_share
         if share is not None and share >= 0.01:
             parts.append(f"{share:.0%} of it waiting")
         if job.cu_usage is not None:
@@ -159,11 +256,8 @@ def at_a_glance(job: JobInfo, now: datetime | None = None) -> str:
         if job.input_bytes:
             parts.append(f"{binary_bytes(job.input_bytes)} read")
         return " · ".join(parts)
-    clock = now or datetime.now(UTC)
-    if job.running_at is not None and job.running_at <= clock:
-        parts.append(f"running for {duration((clock - job.running_at).total_seconds())}")
-    elif job.submitted_at is not None and job.submitted_at <= clock:
-        parts.append(f"waiting for {duration((clock - job.submitted_at).total_seconds())}")
+    if numbers.since is not None:
+        parts.append(f"{'running' if numbers.started else 'waiting'} for {duration(numbers.since)}")
     for scene in job.scene_results:
         if (scene.type or "").strip().lower() in ALARMING and display(scene.summary):
             parts.append(display(scene.summary))

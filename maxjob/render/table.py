@@ -12,16 +12,19 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from rich.console import Group, RenderableType
+from rich.constrain import Constrain
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from maxjob.models import JobInfo, SceneResult
-from maxjob.render.phases import at_a_glance, status_style, sub_status_rows, waiting_share
+from maxjob.render.phases import Figures, at_a_glance, job_figures, status_style, sub_status_rows
 from maxjob.render.sanitize import display
 from maxjob.render.units import amount, binary_bytes, core_hours, duration, gb_hours, human_time
 
 WIDE = 110
+# Wider than this, the panels would stretch across the screen mostly empty.
+MAX_WIDTH = 120
 Row = tuple[str, Text]
 
 SEVERITY_MARKS = {
@@ -97,21 +100,23 @@ def quota_rows(job: JobInfo) -> list[Row]:
     return [("Quota", _t(job.quota_nickname)), ("Type", _t(job.quota_type))]
 
 
-def timing_rows(job: JobInfo, *, utc: bool) -> list[Row]:
+def timing_rows(job: JobInfo, *, utc: bool, figures: Figures | None = None) -> list[Row]:
     def when(moment: object) -> Text:
         return Text(human_time(moment, utc=utc)) if isinstance(moment, datetime) else Text()
 
-    waiting = Text(duration(job.waiting_time))
-    share = waiting_share(job)
+    numbers = figures or job_figures(job)
+    waiting = Text(duration(numbers.waited))
+    share = numbers.waiting_share
     if share is not None and waiting.plain:
-        waiting.append(f"  ({share:.0%} of the total)", style="dim")
+        part = "<1%" if 0 < share < 0.005 else f"{share:.0%}"
+        waiting.append(f"  ({part} of the total)", style="dim")
     return [
         ("Submitted", when(job.submitted_at)),
         ("Started", when(job.running_at)),
-        ("Ended", when(job.end_at)),
+        ("Ended", when(numbers.ended)),
         ("Waiting", waiting),
-        ("Running", Text(duration(job.running_time))),
-        ("Total", Text(duration(job.total_time))),
+        ("Running", Text(duration(numbers.ran))),
+        ("Total", Text(duration(numbers.total))),
     ]
 
 
@@ -176,44 +181,82 @@ def diagnostics_panel(job: JobInfo) -> Panel | None:
     return Panel(Group(*parts), title="Diagnostics", title_align="left", border_style="dim")
 
 
-def sub_status_panel(job: JobInfo, *, utc: bool, now: datetime | None = None) -> Panel | None:
-    rows = sub_status_rows(job, utc=utc, now=now)
+def sub_status_panel(
+    job: JobInfo,
+    *,
+    utc: bool,
+    now: datetime | None = None,
+    figures: Figures | None = None,
+    width: int = MAX_WIDTH,
+) -> Panel | None:
+    """A table of the substatuses; where `width` leaves the descriptions too little room, each
+    one on its own line(s) above its start and duration, so that no time is ever cut."""
+    rows = sub_status_rows(job, utc=utc, figures=figures or job_figures(job, now))
     if not rows:
         return None
-    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
-    table.add_column("Started", no_wrap=True)
-    table.add_column("For", justify="right", no_wrap=True)
-    table.add_column("Code", justify="right", no_wrap=True)
-    table.add_column("Description", overflow="fold")
+    started = max(len("Started"), *(len(r.started) for r in rows))
+    lasted = max(len("For"), *(len(r.lasted) for r in rows))
+    code = max(len("Code"), *(len(r.code) for r in rows))
+    inner = min(width, MAX_WIDTH) - 4  # the panel's border and padding
     last = len(rows) - 1
-    for index, row in enumerate(rows):
-        style = "bold" if index == last and not job.is_finished else None
-        table.add_row(
-            Text(row.started),
-            Text(row.lasted, style="dim"),
-            Text(row.code),
-            Text(row.description),
-            style=style,
-        )
-    return Panel(table, title="Substatuses", title_align="left", border_style="dim")
+    body: RenderableType
+    if inner - started - lasted - code - 6 >= 16:
+        table = Table(box=None, padding=(0, 1), pad_edge=False, header_style="bold")
+        table.add_column("Started", no_wrap=True, min_width=started)
+        table.add_column("For", justify="right", no_wrap=True, min_width=lasted)
+        table.add_column("Code", justify="right", no_wrap=True, min_width=code)
+        table.add_column("Description", overflow="fold")
+        for index, row in enumerate(rows):
+            table.add_row(
+                Text(row.started),
+                Text(row.lasted, style="dim"),
+                Text(row.code),
+                Text(row.description),
+                style="bold" if index == last and not job.is_finished else None,
+            )
+        body = table
+    else:
+        lines: list[RenderableType] = []
+        for index, row in enumerate(rows):
+            style = "bold" if index == last and not job.is_finished else ""
+            lines.append(Text(f"{row.code} {row.description}".strip(), style=style))
+            if started + 2 + lasted <= inner:
+                indent = "  " if started + 4 + lasted <= inner else ""
+                lines.append(
+                    Text(f"{indent}{row.started:<{started}}  {row.lasted:>{lasted}}", style="dim")
+                )
+            else:  # the time and the duration would not fit on one line together
+                lines.append(Text(f"  {row.started}", style="dim"))
+                lines.append(Text(f"  {row.lasted}", style="dim"))
+        body = Group(*lines)
+    return Panel(body, title="Substatuses", title_align="left", border_style="dim")
+
+
+def constrained(renderable: RenderableType, width: int) -> RenderableType:
+    """`renderable` no wider than `MAX_WIDTH` columns, however wide the terminal."""
+    return Constrain(renderable, width=MAX_WIDTH) if width > MAX_WIDTH else renderable
 
 
 def job_view(job: JobInfo, *, utc: bool, width: int, now: datetime | None = None) -> RenderableType:
     """The whole table view of one job, laid out for `width` columns; `now` is when an unfinished
-    job's last substatus is measured to (default: the clock)."""
+    job's figures are measured to (default: the clock, read once)."""
+    figures = job_figures(job, now)
     parts: list[RenderableType] = [header(job)]
-    summary = at_a_glance(job, now)
+    summary = at_a_glance(job, figures=figures)
     if summary:
         parts.append(Text(summary, style="dim"))
-    parts.extend(_fact_panels(job, utc=utc, wide=width >= WIDE))
-    for panel in (diagnostics_panel(job), sub_status_panel(job, utc=utc, now=now)):
+    parts.extend(_fact_panels(job, utc=utc, wide=width >= WIDE, figures=figures))
+    for panel in (
+        diagnostics_panel(job),
+        sub_status_panel(job, utc=utc, figures=figures, width=width),
+    ):
         if panel is not None:
             parts.append(panel)
-    return Group(*parts)
+    return constrained(Group(*parts), width)
 
 
-def _fact_panels(job: JobInfo, *, utc: bool, wide: bool) -> list[RenderableType]:
-    timing = _panel("Timing", timing_rows(job, utc=utc))
+def _fact_panels(job: JobInfo, *, utc: bool, wide: bool, figures: Figures) -> list[RenderableType]:
+    timing = _panel("Timing", timing_rows(job, utc=utc, figures=figures))
     resources = _panel("Resources", resource_rows(job))
     if wide:
         left = [p for p in (_panel("Job", job_rows(job)), _panel("Quota", quota_rows(job))) if p]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from maxjob.emulator_jobs import FAILED_DATA
+from maxjob.emulator.seed import FAILED_DATA
 from maxjob.render.sanitize import FIELD_LIMIT, MULTILINE_LIMIT, display, sanitize
 from maxjob.render.text import PLAIN_LIMIT
 from tests.test_render import render
