@@ -1,4 +1,5 @@
-"""What the views compute from a job: phases, substatus spans, shares, status colours. No rich."""
+"""What the views compute from a job: phases, substatus spans, status colours, and in
+`job_figures` every duration they show (the one place figures are decided). No rich."""
 
 from __future__ import annotations
 

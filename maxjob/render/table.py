@@ -3,7 +3,8 @@ scheduler, diagnostics and substatuses.
 
 Every server string goes through `display()` and into a `rich.text.Text`, so it is never read as
 markup or emoji. Missing fields are left out. Below 110 columns the panels stack; above, they sit
-side by side.
+side by side, and the view grows no wider than 120 columns. Every duration comes from
+`phases.job_figures`, as in the timeline.
 """
 
 from __future__ import annotations
