@@ -1,19 +1,23 @@
-"""The emulator's gateway checks: signature V3 over the headers a request says it signed, the
-15-minute date window, nonce reuse and the STS token, with the gateway's error codes.
+"""The emulator's gateway: signature V3 over the headers a request says it signed, the 15-minute
+date window, nonce reuse, the STS token, the JSON content type of a body, and which operation the
+request names, each refused with the gateway's own error code.
 
-Written apart from `maxjob.signing` (they share only the spec's constants), so that a bug in one is
-caught by the other; the golden vectors and the official SDK keep both honest.
+Written apart from `maxjob.signing` (they share only the spec's constants of `maxjob.protocol`),
+so that a bug in one is caught by the other; the golden vectors and the official SDK keep both
+honest.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, unquote
 
+from maxjob.emulator.errors import GatewayError
 from maxjob.protocol import (
     ACTION_GET_JOB_INFO,
     ALGORITHM,
@@ -23,20 +27,52 @@ from maxjob.protocol import (
     UNRESERVED,
 )
 
+ACTION_LIST_JOB_INFOS = "ListJobInfos"
+ACTION_LIST_JOB_SNAPSHOT_INFOS = "ListJobSnapshotInfos"
+ACTION_GET_RUNNING_JOBS = "GetRunningJobs"
+ACTION_KILL_JOBS = "KillJobs"
+ACTION_QUERY_QUOTA = "QueryQuota"
+ACTION_LIST_QUOTAS = "ListQuotas"
+
 
 @dataclass(frozen=True)
 class Credential:
+    """A key the emulator accepts; `token` set means STS credentials, whose token must be sent."""
+
     key_id: str
     secret: str
     token: str | None = None
 
 
-class GatewayError(Exception):
-    """An answer in the gateway's shape: `{RequestId, HostId, Code, Message, Recommend}`."""
+@dataclass(frozen=True)
+class Route:
+    """Where an operation lives: its method and its path, path parameters as groups."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+    action: str
+    method: str
+    path: re.Pattern[str]
+
+
+ROUTES: tuple[Route, ...] = (
+    Route(ACTION_GET_JOB_INFO, "GET", re.compile(r"/api/v1/jobs/([^/]+)/info")),
+    Route(ACTION_LIST_JOB_INFOS, "POST", re.compile(r"/api/v1/jobs")),
+    Route(ACTION_LIST_JOB_SNAPSHOT_INFOS, "POST", re.compile(r"/api/v1/jobs/snapshot")),
+    Route(ACTION_GET_RUNNING_JOBS, "GET", re.compile(r"/api/v1/jobs/runningJobs")),
+    Route(ACTION_KILL_JOBS, "POST", re.compile(r"/api/v1/jobs/kill")),
+    Route(ACTION_QUERY_QUOTA, "GET", re.compile(r"/api/v1/quotas/([^/]+)/query")),
+    Route(ACTION_LIST_QUOTAS, "GET", re.compile(r"/api/v1/quotas")),
+)
+_ROUTES_BY_ACTION = {route.action: route for route in ROUTES}
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A request the gateway let through: who sent it, the operation, its decoded path values."""
+
+    credential: Credential
+    action: str
+    path_params: tuple[str, ...]
+    query: dict[str, str]
 
 
 def _encode(value: str) -> str:
@@ -51,8 +87,40 @@ def verify_request(
     raw_target: str,
     headers: Mapping[str, str],
     body: bytes,
+) -> Verified:
+    """Check a request as the gateway does; raise GatewayError when it would refuse it.
+
+    `headers` have lower-case names; `body` is exactly the bytes received.
+    """
+    credential = _check_signature(credentials, method, raw_target, headers, body)
+    _check_freshness(credential, now, use_nonce, headers)
+    if body:
+        _check_content_type(headers.get("content-type", ""))
+    path, _, query = raw_target.partition("?")
+    route = _ROUTES_BY_ACTION.get(headers.get("x-acs-action", ""))
+    match = route.path.fullmatch(path) if route is not None else None
+    if (
+        route is None
+        or match is None
+        or method != route.method
+        or headers.get("x-acs-version") != API_VERSION
+    ):
+        raise GatewayError(404, "InvalidApi.NotFound", "Specified api is not found.")
+    return Verified(
+        credential,
+        route.action,
+        tuple(unquote(group) for group in match.groups()),
+        dict(parse_qsl(query, keep_blank_values=True)),
+    )
+
+
+def _check_signature(
+    credentials: Mapping[str, Credential],
+    method: str,
+    raw_target: str,
+    headers: Mapping[str, str],
+    body: bytes,
 ) -> Credential:
-    """Check a request as the gateway does; raise GatewayError when it would refuse it."""
     auth = headers.get("authorization", "")
     if not auth.startswith(ALGORITHM + " "):
         raise GatewayError(
@@ -104,6 +172,15 @@ def verify_request(
             "Specified signature does not match our calculation. "
             f"Server string to sign is: {ALGORITHM}\\n{digest}",
         )
+    return credential
+
+
+def _check_freshness(
+    credential: Credential,
+    now: float,
+    use_nonce: Callable[[str, float], bool],
+    headers: Mapping[str, str],
+) -> None:
     try:
         stamp = datetime.strptime(headers.get("x-acs-date", ""), DATE_FORMAT).replace(tzinfo=UTC)
     except ValueError:
@@ -121,9 +198,15 @@ def verify_request(
     if credential.token is not None and token != credential.token:
         code = "InvalidSecurityToken.Missing" if token is None else "InvalidSecurityToken.Mismatch"
         raise GatewayError(400, code, "The security token is missing or does not match.")
-    if (
-        headers.get("x-acs-action") != ACTION_GET_JOB_INFO
-        or headers.get("x-acs-version") != API_VERSION
-    ):
-        raise GatewayError(404, "InvalidApi.NotFound", "Specified api is not found.")
-    return credential
+
+
+def _check_content_type(value: str) -> None:
+    """A body must be JSON: `application/json`, with at most a UTF-8 charset parameter."""
+    media, *parameters = (part.strip().lower() for part in value.split(";"))
+    charset_ok = all(p.replace(" ", "") in ("charset=utf-8", "charset=utf8") for p in parameters)
+    if media != "application/json" or not charset_ok:
+        raise GatewayError(
+            415,
+            "UnsupportedMediaType",
+            f"A request body must be sent as application/json, not {value or 'no content-type'}.",
+        )
