@@ -14,7 +14,7 @@ GetJobInfo's `data` is `info()`; ListJobInfos, ListJobSnapshotInfos and GetRunni
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -46,7 +46,9 @@ def is_final(status: object) -> bool:
 
 
 class Job:
-    """A job: its spec, the anchor its script counts from, the calls made on it, its kill."""
+    """A job: its spec, the anchor its script counts from, the calls made on it, its kill.
+
+    `capacity` arguments give a quota's capacity in CU by nickname (None: unknown)."""
 
     def __init__(self, instance_id: str, spec: Mapping[str, Any], anchor: float) -> None:
         self.instance_id = instance_id
@@ -56,6 +58,7 @@ class Job:
         self.kill_at: float | None = None
         self._static: dict[str, Any] | None = None
         self._item: dict[str, Any] | None = None
+        self._lifetime: tuple[int, float] | None = None
 
     @property
     def scripted(self) -> bool:
@@ -69,7 +72,7 @@ class Job:
         """Cancel at `effective_at` unless already asked to (a repeated kill changes nothing)."""
         if self.kill_at is None:
             self.kill_at = effective_at
-            self._static = self._item = None
+            self._static = self._item = self._lifetime = None
 
     def info(self, now: float) -> dict[str, Any]:
         """GetJobInfo's `data` at `now` (shared: callers must not change it)."""
@@ -166,7 +169,7 @@ class Job:
         data.update(self._usage(data))
         return data
 
-    def list_item(self, now: float, capacity: float | None) -> dict[str, Any]:
+    def list_item(self, now: float, capacity: Callable[[str], float | None]) -> dict[str, Any]:
         """A ListJobInfos item: GetJobInfo's fields but the substatuses, and the list's own."""
         if not self.scripted and self._item is not None:
             return self._item
@@ -179,7 +182,8 @@ class Job:
         item["statusSnapshot"] = info.get("status")
         running = not is_final(info.get("status")) and info.get("runningAtTime")
         used = self.resources
-        item["cuSnapshot"] = _ratio(used["cpuUsage"], capacity) if running else 0.0
+        quota = str(info.get("quotaNickname", ""))
+        item["cuSnapshot"] = _ratio(used["cpuUsage"], capacity(quota)) if running else 0.0
         item["memorySnapshot"] = (
             _ratio(used["memoryUsage"], used["memoryRequest"]) if running else 0.0
         )
@@ -194,13 +198,18 @@ class Job:
 
     def lifetime(self, now: float) -> tuple[int, float] | None:
         """[submitted, end or now] for ListJobInfos' overlap; None when it has no times."""
+        if self._lifetime is not None:
+            return self._lifetime
         info = self.info(now)
         submitted = info.get("submittedAtTime")
         if not isinstance(submitted, int | float) or isinstance(submitted, bool):
             return None
         end = info.get("endAtTime")
         ended = end if isinstance(end, int | float) and end else None
-        return int(submitted), float(ended if ended is not None else now)
+        lifetime = int(submitted), float(ended if ended is not None else now)
+        if not self.scripted and ended is not None and is_final(info.get("status")):
+            self._lifetime = lifetime  # a finished job's lifetime never changes
+        return lifetime
 
     def alive_at(self, at: float, now: float) -> bool:
         """Whether the job was submitted and not yet ended at `at` (for a snapshot)."""
@@ -272,7 +281,7 @@ class Job:
             item["minMemoryPct"] = _ratio(memory_usage, reserved * 4096)
         return item
 
-    def running_item(self, now: float, capacity: float | None) -> dict[str, Any]:
+    def running_item(self, now: float, capacity: Callable[[str], float | None]) -> dict[str, Any]:
         """A GetRunningJobs item (OPERATIONS §3.2): few fields, `progress` from 0 to 1."""
         info = self.info(now)
         started = bool(info.get("runningAtTime"))
@@ -280,7 +289,8 @@ class Job:
         item: dict[str, Any] = {
             k: info[k] for k in ("instanceId", "jobOwner", "project", "quotaNickname") if k in info
         }
-        item["cuSnapshot"] = _ratio(used["cpuUsage"], capacity) if started else 0.0
+        quota = str(info.get("quotaNickname", ""))
+        item["cuSnapshot"] = _ratio(used["cpuUsage"], capacity(quota)) if started else 0.0
         item["memorySnapshot"] = (
             _ratio(used["memoryUsage"], used["memoryRequest"]) if started else 0.0
         )

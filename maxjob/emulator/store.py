@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from maxjob.emulator import seed
@@ -79,25 +80,30 @@ class Filters:
     task_names: frozenset[str] | None = None
     scene_tags: frozenset[str] | None = None
 
+    @cached_property
+    def _checks(self) -> list[tuple[str, frozenset[Any], Callable[[Any], Any]]]:
+        """The filters that are on: (field, wanted values, how a value is compared)."""
+        fields: list[tuple[str, frozenset[Any] | None, Callable[[Any], Any]]] = [
+            ("status", self.statuses, _folded),
+            ("jobType", self.types, _folded),
+            ("project", self.projects, _same),
+            ("jobOwner", self.owners, _trimmed),
+            ("signature", self.signatures, _same),
+            ("instanceId", self.instance_ids, _same),
+            ("priority", self.priorities, _same),
+            ("extNodeId", self.ext_node_ids, _same),
+            ("extNodeName", self.ext_node_names, _same),
+            ("taskName", self.task_names, _same),
+            ("quotaNickname", None if self.quota is None else frozenset({self.quota}), _same),
+        ]
+        return [(name, wanted, fold) for name, wanted, fold in fields if wanted is not None]
+
     def match(self, item: Mapping[str, Any]) -> bool:
         """Whether a job's item passes every filter; text compares trimmed, status and type
         also case-insensitively."""
-        checks: list[tuple[frozenset[Any] | None, Any]] = [
-            (self.statuses, _folded(item.get("status"))),
-            (self.types, _folded(item.get("jobType"))),
-            (self.projects, item.get("project")),
-            (self.owners, _trimmed(item.get("jobOwner"))),
-            (self.signatures, item.get("signature")),
-            (self.instance_ids, item.get("instanceId")),
-            (self.priorities, item.get("priority")),
-            (self.ext_node_ids, item.get("extNodeId")),
-            (self.ext_node_names, item.get("extNodeName")),
-            (self.task_names, item.get("taskName")),
-        ]
-        if any(wanted is not None and value not in wanted for wanted, value in checks):
-            return False
-        if self.quota is not None and item.get("quotaNickname") != self.quota:
-            return False
+        for name, wanted, fold in self._checks:
+            if fold(item.get(name)) not in wanted:
+                return False
         if self.scene_tags is not None:
             tags = {
                 s.get("sceneTag") for s in item.get("sceneResults") or [] if isinstance(s, dict)
@@ -171,6 +177,11 @@ class Store:
             if "data" in spec or spec.get("anchor") == "start":
                 self.jobs[instance_id] = Job(instance_id, spec, self.started_at)
         self.prefixed.sort(key=lambda pair: -len(pair[0]))
+        for job in self.jobs.values():
+            if not job.scripted:
+                # Finished jobs keep their ListJobInfos item: the first listing costs no more.
+                job.lifetime(self.started_at)
+                job.list_item(self.started_at, self.quotas.capacity)
 
     def now(self) -> float:
         return self.clock()
@@ -232,7 +243,7 @@ class Store:
             lifetime = job.lifetime(now)
             if lifetime is None or lifetime[0] > listing.end or lifetime[1] < listing.start:
                 continue
-            item = job.list_item(now, self._capacity(job, now))
+            item = job.list_item(now, self.quotas.capacity)
             if listing.filters.match(item):
                 rows.append(item)
         return _sorted(rows, listing.sort)
@@ -296,7 +307,7 @@ class Store:
                 continue
             if quotas is not None and info.get("quotaNickname") not in quotas:
                 continue
-            rows.append(job.running_item(now, self._capacity(job, now)))
+            rows.append(job.running_item(now, self.quotas.capacity))
         rows = _sorted(rows, (("submittedAtTime", True),))
         first = (page_number - 1) * page_size
         return Page(len(rows), rows[first : first + page_size])
@@ -331,9 +342,6 @@ class Store:
         with self.lock:
             return list(self.jobs.values())
 
-    def _capacity(self, job: Job, now: float) -> float | None:
-        return self.quotas.capacity(str(job.info(now).get("quotaNickname", "")))
-
     def _cached(
         self, key: tuple[Any, ...], make: Callable[[], list[dict[str, Any]]]
     ) -> list[dict[str, Any]]:
@@ -358,16 +366,23 @@ def _page(rows: list[dict[str, Any]], listing: Listing) -> Page:
 
 def _sorted(rows: list[dict[str, Any]], sort: Sequence[tuple[str, bool]]) -> list[dict[str, Any]]:
     """Sorted by each (field, descending) in turn, then by id; jobs without a value go last."""
-    rows = sorted(rows, key=lambda row: str(row.get("instanceId", "")))
-    for name, descending in reversed(sort):
-        rows.sort(key=lambda row: _sort_key(row.get(name), descending))
-    return rows
+
+    def key(row: dict[str, Any]) -> list[Any]:
+        parts: list[Any] = []
+        for name, descending in sort:
+            value = row.get(name)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                parts += (0, -value if descending else value)
+            else:
+                parts += (1, 0)
+        parts.append(str(row.get("instanceId", "")))
+        return parts
+
+    return sorted(rows, key=key)
 
 
-def _sort_key(value: Any, descending: bool) -> tuple[int, float]:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return (1, 0.0)
-    return (0, -float(value) if descending else float(value))
+def _same(value: Any) -> Any:
+    return value
 
 
 def _trimmed(value: Any) -> Any:
