@@ -45,8 +45,9 @@ The seed (`seed.py`); times are relative to the server's start unless said other
 - Quota os_restricted (of os_restricted_p): ListJobSnapshotInfos and QueryQuota answer 403
   NoPermission (gateway shape); GetRunningJobs shows `restricted-running`, `restricted-queued`.
 - History, project sales_dw, runs a day apart, each newest run finished 40 min before the start:
-  `hist-steady` (12 min; 12 earlier runs `hist-steady-r01..r12`: 10 succeeded, r04 failed, r07
-  cancelled; the same signature also ran in sales_dw_dev as `hist-steady-dev`),
+  `hist-steady` (12 min; 12 earlier runs `hist-steady-r01..r12`: 10 succeeded, r04 failed with
+  a DataSkew diagnosis in `sceneResults`, r07 cancelled; the same signature also ran in
+  sales_dw_dev two days earlier as `hist-steady-dev`),
   `hist-regressed` (41 min on the usual input, 9 earlier runs of about 12 min), `hist-grew`
   (30 min on 30 GiB, 8 earlier runs whose input and runtime grew from 14 to 28), `hist-few`
   (one earlier run). Runs of one story share `signature` and `extNodeId`.
@@ -54,7 +55,8 @@ The seed (`seed.py`); times are relative to the server's start unless said other
   in demo_project); `kill503-<anything>` (its first KillJobs answers 503 ServiceUnavailable);
   `killslow-<anything>` (cancelled only 30 s after the kill). A kill takes effect after
   `kill_delay` (1.5 s); a job that already ended answers ILLEGAL_ARGUMENT, "Only an instance in
-  the Running state can be specified".
+  the Running state can be specified"; one of another project, OBJECT_NOT_EXIST; a batch with
+  one such job kills none (batch semantics are undocumented: inferred).
 - Scripted: `progress-`, `progress-fail-`, `progress-cancel-` (about 4 s to their end), `demo-`
   (about 10 s), `flaky-` (503 on polls 2 and 3), `throttled-` (429 with x-acs-retry-after first).
 - `synthetic_jobs=N`: N finished jobs `synth-1..N` in bench_project on etl_payg, all within the

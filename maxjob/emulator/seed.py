@@ -491,6 +491,18 @@ def _other_quota_stories() -> list[dict[str, Any]]:
     ]
 
 
+SKEW_DIAGNOSIS: list[dict[str, Any]] = [
+    {
+        "sceneTag": "DataSkew",
+        "scene": "DataSkew",
+        "type": "critical",
+        "summary": "Data skew detected in the join stage.",
+        "description": "One worker read 40 times the median input.",
+        "params": {"jobinsight_data_skew_node": "Worker J2_1#3_0"},
+    }
+]
+
+
 def _runs(
     name: str,
     signature: str,
@@ -530,19 +542,21 @@ def _runs(
         )
     ]
     for day, (wait, run, gib, outcome) in enumerate(earlier, start=1):
-        jobs.append(
-            story(
-                f"{name}-r{day:02d}",
-                {**base, "inputBytes": gib * GIB},
-                submitted=submitted + day * DAY,
-                wait=wait,
-                run=run,
-                outcome=outcome,
-                resources={"cpuUsage": 32, "cpuRequest": 32},
-                list_fields=fields,
-                banner=False,
-            )
+        run_spec = story(
+            f"{name}-r{day:02d}",
+            {**base, "inputBytes": gib * GIB},
+            submitted=submitted + day * DAY,
+            wait=wait,
+            run=run,
+            outcome=outcome,
+            resources={"cpuUsage": 32, "cpuRequest": 32},
+            list_fields=fields,
+            banner=False,
         )
+        if outcome == "failed":
+            # A diagnosis, made the day after the run (OPERATIONS §8.5), for `list --diag`.
+            run_spec["script"][-1]["sceneResults"] = SKEW_DIAGNOSIS
+        jobs.append(run_spec)
     return jobs
 
 

@@ -205,6 +205,13 @@ def test_history_steady_has_twelve_earlier_runs(store: Store) -> None:
     assert len(everywhere) == 13  # and its run in sales_dw_dev
 
 
+def test_the_failed_run_has_a_diagnosis_to_filter_on(store: Store) -> None:
+    end = info(store, "hist-steady")["submittedAtTime"]
+    listing = window(end - 7 * 86400, end, scene_tags=frozenset({"DataSkew"}))
+    assert ids(store.list_jobs(listing).items) == ["hist-steady-r04"]
+    assert info(store, "hist-steady-r04")["sceneResults"][0]["type"] == "critical"
+
+
 def test_history_regressed_grew_and_few(store: Store) -> None:
     def ratio(newest: str) -> tuple[float, float, int]:
         job = info(store, newest)
