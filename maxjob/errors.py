@@ -68,9 +68,19 @@ class ServiceError(MaxjobError):
 class TransientError(ServiceError):
     """One attempt that failed in a way that can succeed later; `retry_after` is the server's."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        may_have_reached_server: bool = True,
+        **kwargs: object,
+    ) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
         self.retry_after = retry_after
+        # False only when the connection was refused: nothing was sent, so even a call that is
+        # not safe to repeat (KillJobs) may be tried again.
+        self.may_have_reached_server = may_have_reached_server
         self.throttled = bool(self.code and self.code.startswith("Throttling")) or (
             self.http_status == 429
         )

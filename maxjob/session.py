@@ -1,19 +1,23 @@
-"""From connection flags to a ready client: settings, credentials, retry and debug reporting."""
+"""From connection options to a ready client: settings, credentials, retry and debug reporting."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from maxjob import config
-from maxjob.output import Streams
+from maxjob.output.streams import Streams
 
 if TYPE_CHECKING:
-    from maxjob.client import MaxComputeClient
+    from maxjob.api.client import MaxComputeClient
     from maxjob.credentials import Credentials
 
 
-class ConnectionOptions(NamedTuple):
-    """The connection flags every command that calls the API shares."""
+@dataclass(frozen=True, kw_only=True)
+class ConnectionOptions:
+    """The connection flags every command that calls the API shares, as one value."""
 
     region: str | None = None
     endpoint: str | None = None
@@ -21,11 +25,15 @@ class ConnectionOptions(NamedTuple):
     profile: str | None = None
     request_timeout: float | None = None
     max_attempts: int | None = None
-    debug: bool = False
     ca_bundle: str | None = None
+    debug: bool = False
     # Not flags: `demo` brings its own throwaway key and ignores proxy settings.
     credentials: Credentials | None = None
     trust_env: bool = True
+
+
+# Builds a client for a command: tests pass their own (a fake, or one over a MockTransport).
+ClientFactory = Callable[..., "MaxComputeClient"]
 
 
 def resolve_settings(
@@ -43,11 +51,40 @@ def resolve_settings(
         ca_bundle=options.ca_bundle,
         environ=streams.environ,
     )
-    if settings.endpoint.startswith("http://") and not settings.is_loopback:
-        streams.warn(
-            f"{settings.endpoint} is plain http: requests and answers can be read on the way"
-        )
+    if settings.endpoint.startswith("http://"):
+        if not settings.is_loopback:
+            streams.warn(
+                f"{settings.endpoint} is plain http: requests and answers can be read on the way"
+            )
+        elif options.trust_env and proxied(settings.endpoint, streams.environ):
+            streams.warn(
+                f"{settings.endpoint} is plain http and goes through the HTTP proxy: requests "
+                "and answers can be read on the way (set NO_PROXY to bypass it)"
+            )
     return settings
+
+
+def proxied(endpoint: str, environ: Mapping[str, str]) -> bool:
+    """Whether a plain-http request to `endpoint` may go through a proxy of the environment.
+
+    Errs on the side of yes: only `*` or the endpoint's exact host in NO_PROXY count as a bypass.
+    """
+    names = ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+    if not any(environ.get(name, "").strip() for name in names):
+        return False
+    host = (urlsplit(endpoint).hostname or "").lower()
+    no_proxy = environ.get("NO_PROXY") or environ.get("no_proxy") or ""
+    for entry in no_proxy.split(","):
+        entry = entry.strip().lower()
+        if "://" in entry:
+            entry = urlsplit(entry).hostname or ""
+        elif entry.startswith("["):
+            entry = entry[1:].split("]", 1)[0]
+        elif entry.count(":") == 1:
+            entry = entry.split(":", 1)[0]
+        if entry == "*" or (entry and entry == host):
+            return False
+    return True
 
 
 def open_client(
@@ -59,9 +96,11 @@ def open_client(
 ) -> MaxComputeClient:
     """Settings, then credentials, then one client with one connection pool."""
     from maxjob import credentials as creds
-    from maxjob.client import MaxComputeClient, RetryNotice
+    from maxjob.api.client import MaxComputeClient, RetryNotice
 
     settings = resolve_settings(options, streams, fallback_region)
+    if options.trust_env:
+        config.check_proxy_environment()
     credentials = options.credentials or creds.resolve(settings.profile, streams.environ)
     streams.hide(*credentials.secrets())
     if settings.debug:
@@ -73,7 +112,7 @@ def open_client(
 
     def on_retry(notice: RetryNotice) -> None:
         streams.message(
-            f"maxjob: retrying {notice.instance_id} (attempt {notice.attempt + 1} of "
+            f"maxjob: retrying {notice.subject} (attempt {notice.attempt + 1} of "
             f"{notice.max_attempts}) in {notice.delay:.1f}s: {notice.reason}"
         )
 
@@ -84,4 +123,5 @@ def open_client(
         trust_env=options.trust_env,
         on_retry=on_retry,
         debug=lambda line: streams.message(f"maxjob: debug: {line}"),
+        environ=streams.environ,
     )

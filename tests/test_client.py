@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from maxjob import config
-from maxjob.answers import parse_json
-from maxjob.client import MaxComputeClient, RetryNotice
+from maxjob.api.answers import parse_json
+from maxjob.api.client import MaxComputeClient, RetryNotice
 from maxjob.credentials import Credentials
 from maxjob.errors import (
     CredentialsError,

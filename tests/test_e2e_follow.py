@@ -77,7 +77,7 @@ def test_watch_timeout_zero_checks_once(emulator: Emulator) -> None:
 def test_watch_survives_a_503_window(emulator: Emulator) -> None:
     result = run_maxjob("watch", "flaky-w1", "--interval", "0.2", endpoint=emulator.url)
     assert result.code == 0, result.err
-    assert "retrying flaky-w1" in result.err and "ServiceUnavailable" in result.err
+    assert "retrying job flaky-w1" in result.err and "ServiceUnavailable" in result.err
 
 
 def test_watch_jsonl_is_one_object_per_change(emulator: Emulator) -> None:

@@ -7,7 +7,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from maxjob.emulator_jobs import SAMPLE_DATA
+from maxjob.emulator.seed import SAMPLE_DATA
 from tests.conftest import STS_KEY_ID, STS_SECRET, STS_TOKEN, Emulator, run_maxjob
 
 ODD_ID = "a b/c~*+é%:"
@@ -66,7 +66,8 @@ def test_sts_credentials_work(emulator: Emulator) -> None:
     assert result.code == 0, result.err
     missing = {**env, "ALIBABA_CLOUD_SECURITY_TOKEN": ""}
     refused = run_maxjob("info", "finished", endpoint=emulator.url, env=missing)
-    assert refused.code == 4 and "InvalidSecurityToken" in refused.err
+    # Refused before any request: an STS key id without its token cannot sign.
+    assert refused.code == 4 and "ALIBABA_CLOUD_SECURITY_TOKEN" in refused.err
 
 
 def test_odd_instance_id_round_trips(emulator_with: object, tmp_path: Path) -> None:

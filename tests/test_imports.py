@@ -71,12 +71,12 @@ def test_data_outputs_with_keys_in_the_environment_import_no_rich_nor_credential
 
 def test_a_plain_http_endpoint_loads_no_ca_bundle() -> None:
     from maxjob import config
-    from maxjob.client import _ssl_context
+    from maxjob.api.network import tls_context
 
     http = config.resolve(endpoint="http://127.0.0.1:1", environ={})
-    assert _ssl_context(http).cert_store_stats()["x509_ca"] == 0
+    assert tls_context(http.endpoint, None, {}).cert_store_stats()["x509_ca"] == 0
     https = config.resolve(region="cn-hangzhou", environ={})
-    assert _ssl_context(https).cert_store_stats()["x509_ca"] > 0
+    assert tls_context(https.endpoint, None, {}).cert_store_stats()["x509_ca"] > 0
 
 
 def test_the_table_imports_rich_and_a_profile_imports_the_credentials_package(

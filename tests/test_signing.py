@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from maxjob import signing
+from maxjob.api import signing
 from maxjob.credentials import Credentials
 from maxjob.protocol import EMPTY_BODY_SHA256
 
@@ -154,10 +154,9 @@ def test_encoded_path_is_signed_as_sent() -> None:
     url = "http://127.0.0.1/api/v1/jobs/a%20b%2Fc~%2A%2B%C3%A9%25%3A/info"
     request = httpx.Request("GET", url)
     next(auth.auth_flow(request))
-    assert auth.last_canonical_request is not None
-    assert auth.last_canonical_request.split("\n")[1] == (
-        "/api/v1/jobs/a%20b%2Fc~%2A%2B%C3%A9%25%3A/info"
-    )
+    canonical = request.extensions[signing.CANONICAL_REQUEST]
+    assert not hasattr(auth, "last_canonical_request")  # per request, never on the signer
+    assert canonical.split("\n")[1] == ("/api/v1/jobs/a%20b%2Fc~%2A%2B%C3%A9%25%3A/info")
     assert request.url.raw_path == b"/api/v1/jobs/a%20b%2Fc~%2A%2B%C3%A9%25%3A/info"
 
 

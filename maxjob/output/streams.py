@@ -2,36 +2,22 @@
 
 `Streams` is what every command writes through. It decides colour and terminal-ness once, writes
 one-line errors and hints in the documented shape, and masks the access key secret and the
-security token (raw, URL- and base64-encoded) in every message it writes to stderr.
+security token (raw, URL- and base64-encoded) in everything it writes.
 """
 
 from __future__ import annotations
 
-import base64
 import os
 import sys
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Literal, TextIO
-from urllib.parse import quote
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Literal, TextIO, cast
 
 from maxjob.errors import MaxjobError
+from maxjob.masking import forms, mask
 from maxjob.render.sanitize import sanitize
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-FORMATS = ("table", "plain", "json", "jsonl", "timeline")
-# Worst first: errors outrank outcomes, failure outranks cancellation, timeout, running, success.
-_SEVERITY = (1, 4, 6, 5, 2, 3, 7, 124, 8, 0)
-
-
-def worst_exit_code(codes: list[int]) -> int:
-    """The exit status of a call that ended in several: the worst by `_SEVERITY`."""
-    known = [c for c in codes if c in _SEVERITY] or [0]
-    unknown = [c for c in codes if c not in _SEVERITY]
-    if unknown:
-        return max(unknown)
-    return min(known, key=_SEVERITY.index)
 
 
 def color_wanted(stream: TextIO, no_color_flag: bool, environ: Mapping[str, str]) -> bool:
@@ -62,10 +48,17 @@ class Streams:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self.out = out or sys.stdout
-        self.err = err or sys.stderr
+        self._err = err
         self.no_color = no_color
         self.environ = os.environ if environ is None else environ
-        self.hidden: list[str] = []
+        self._secrets: tuple[str, ...] = ()
+        self.hidden: tuple[str, ...] = ()
+
+    @property
+    def err(self) -> TextIO:
+        """stderr as it is now: a live view redirects it to print above itself (rich's Live
+        does), so that a message in the middle of a view does not garble it."""
+        return self._err or sys.stderr
 
     @property
     def out_is_terminal(self) -> bool:
@@ -76,26 +69,22 @@ class Streams:
         return color_wanted(self.out, self.no_color, self.environ)
 
     def hide(self, *secrets: str) -> None:
-        """Never let these values (nor their URL or base64 forms) reach stderr."""
-        for secret in secrets:
-            if not secret:
-                continue
-            forms = {secret, quote(secret, safe=""), base64.b64encode(secret.encode()).decode()}
-            self.hidden.extend(f for f in forms if len(f) >= 4)
+        """Never let these values (nor their URL or base64 forms) reach stdout or stderr."""
+        self._secrets = (*self._secrets, *secrets)
+        self.hidden = forms(self._secrets)
 
     def mask(self, text: str) -> str:
-        for secret in self.hidden:
-            text = text.replace(secret, "****")
-        return text
+        return mask(text, self.hidden)
 
     def write(self, text: str) -> None:
-        """Data to stdout, flushed at once (a pipe reader sees each change as it happens)."""
-        self.out.write(text)
+        """Data to stdout, masked and flushed at once (a pipe reader sees each change as it
+        happens)."""
+        self.out.write(self.mask(text) if self.hidden else text)
         self.out.flush()
 
     def message(self, text: str) -> None:
         """One line to stderr, sanitised and masked."""
-        self.err.write(self.mask(sanitize(text)) + "\n")
+        self.err.write(sanitize(self.mask(text)) + "\n")
         self.err.flush()
 
     def error(self, error: MaxjobError, *, prefix: str = "") -> None:
@@ -118,7 +107,7 @@ class Streams:
 
         color = self.color
         return Console(
-            file=self.out,
+            file=cast("TextIO", _Masked(self.out, self.mask)) if self.hidden else self.out,
             force_terminal=color or None,
             no_color=not color,
             color_system=self._color_system() if color else None,
@@ -128,3 +117,27 @@ class Streams:
             width=width,
             soft_wrap=False,
         )
+
+
+class _Masked:
+    """A text stream that masks what is written through it (for rich's console)."""
+
+    def __init__(self, stream: TextIO, masker: Callable[[str], str]) -> None:
+        self._stream = stream
+        self._masker = masker
+
+    def write(self, text: str) -> int:
+        return self._stream.write(self._masker(text))
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return is_terminal(self._stream)
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self._stream, "encoding", "utf-8") or "utf-8"

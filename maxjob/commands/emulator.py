@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from maxjob.errors import UsageError
-from maxjob.output import Streams
+from maxjob.output.streams import Streams
 
 
-def run_emulator(*, port: int, jobs: str | None, latency: float, streams: Streams) -> int:
+def run(*, port: int, jobs: str | None, latency: float, streams: Streams) -> int:
     from maxjob import emulator
 
     if not 0 <= port <= 65535:

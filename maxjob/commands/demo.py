@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import secrets
 
-from maxjob.follow import EXIT_BY_OUTCOME, TIMEOUT_EXIT, Clock, FollowOptions, watch_job
-from maxjob.output import Streams
-from maxjob.present import Presenter
+from maxjob import exits
+from maxjob.commands.watch import Watcher, follow
+from maxjob.output import formats
+from maxjob.output.streams import Streams
+from maxjob.polling import Clock
 from maxjob.session import ConnectionOptions, open_client
 
 NEXT_STEPS = """\
@@ -25,38 +27,37 @@ That was maxjob against its built-in emulator. To use it for real:
 Try more here: maxjob emulator (then maxjob info finished, failed, progress-1, ...)"""
 
 
-def run_demo(streams: Streams, *, interval: float = 1.0) -> int:
+def run(streams: Streams, *, interval: float = 1.0) -> int:
     from maxjob import emulator
     from maxjob.credentials import Credentials
-    from maxjob.emulator_gateway import Credential
 
     key_id = "demo-" + secrets.token_hex(4)
     secret = secrets.token_hex(16)
-    server, _ = emulator.start_in_thread(credentials=[Credential(key_id, secret)])
+    server, _ = emulator.start_in_thread(credentials=[emulator.Credential(key_id, secret)])
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"
         instance_id = "demo-" + secrets.token_hex(6)
-        streams.message(f"maxjob demo: an emulator is serving GetJobInfo on {url}")
+        streams.message(f"maxjob demo: an emulator is serving the MaxCompute API on {url}")
         streams.message(f"maxjob demo: watching job {instance_id} until it finishes (~10 s)")
         connection = ConnectionOptions(
             endpoint=url,
             credentials=Credentials(key_id, secret, source="the demo"),
             trust_env=False,
         )
-        options = FollowOptions(
-            refs=(instance_id,), interval=interval, timeout=60.0, connection=connection
-        )
-        fmt = "table" if streams.out_is_terminal else "plain"
-        with open_client(connection, streams, pool_size=1) as client:
-            job = watch_job(client, instance_id, options, streams, Clock(), fmt=fmt)
+        fmt = formats.FORMATS["table" if streams.out_is_terminal else "plain"]
         utc = not streams.out_is_terminal
-        Presenter(streams, "table", utc=utc).show(instance_id, job)
-        streams.write("\n")
-        Presenter(streams, "timeline", utc=utc).show(instance_id, job)
-        streams.write("\n" + NEXT_STEPS + "\n")
+        with open_client(connection, streams, pool_size=1) as client:
+            watcher = Watcher(
+                client, instance_id, streams, Clock(), interval=interval, timeout=60.0
+            )
+            job = follow(watcher, fmt, None, utc=utc)
+        for name in ("table", "timeline"):
+            formats.writer(formats.FORMATS[name], streams, jq=None, many=False, utc=utc).show(
+                instance_id, job
+            )
+            streams.write("\n")
+        streams.write(NEXT_STEPS + "\n")
     finally:
         server.shutdown()
         server.server_close()
-    if job.outcome is None:
-        return TIMEOUT_EXIT
-    return EXIT_BY_OUTCOME[job.outcome]
+    return exits.of_job(job, unfinished=exits.ExitCode.TIMED_OUT)

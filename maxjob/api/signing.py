@@ -129,11 +129,16 @@ def sign_headers(
     return added, request
 
 
+CANONICAL_REQUEST = "maxjob.canonical_request"
+
+
 class AcsV3Auth(httpx.Auth):
     """httpx authentication that signs every request it sends with signature V3.
 
     `clock` and `nonce` are parameters so that tests are exact; each attempt gets a new date and
-    nonce, so a retried request is never refused for a reused nonce or a stale date.
+    nonce, so a retried request is never refused for a reused nonce or a stale date. The canonical
+    request signed travels with the request (`request.extensions[CANONICAL_REQUEST]`), for
+    `--debug` after a SignatureDoesNotMatch: the signer itself holds no per-request state.
     """
 
     def __init__(
@@ -146,22 +151,19 @@ class AcsV3Auth(httpx.Auth):
         self.credentials = credentials
         self.clock = clock
         self.nonce = nonce
-        # The last canonical request signed, for `--debug` after a SignatureDoesNotMatch.
-        self.last_canonical_request: str | None = None
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         raw_path = request.url.raw_path.split(b"?", 1)[0].decode("ascii")
-        body = request.content
         added, canonical = sign_headers(
             method=request.method,
             canonical_uri=raw_path,
             query=request.url.params.multi_items(),
             headers=dict(request.headers),
-            body=body,
+            body=request.content,
             credentials=self.credentials,
             now=self.clock(),
             nonce=self.nonce(),
         )
-        self.last_canonical_request = canonical
+        request.extensions = {**request.extensions, CANONICAL_REQUEST: canonical}
         request.headers.update(added)
         yield request

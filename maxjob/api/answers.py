@@ -9,11 +9,14 @@ filled in, is a success), parses JSON strictly, and words each error with a hint
 from __future__ import annotations
 
 import json
+import math
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
+from maxjob.api.operations import Operation
 from maxjob.config import Settings
 from maxjob.errors import (
     CredentialsError,
@@ -24,7 +27,7 @@ from maxjob.errors import (
     TransientError,
     UsageError,
 )
-from maxjob.models import JobInfo
+from maxjob.masking import mask
 
 MAX_JSON_DEPTH = 64
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -47,16 +50,22 @@ _USAGE_CODE_PREFIXES = ("ILLEGAL_ARGUMENT", "InvalidParameter", "MissingParamete
 class Asked(NamedTuple):
     """What was asked, and of whom: the words an error needs."""
 
-    instance_id: str
+    operation: Operation
     settings: Settings
     key_source: str
     # For `--debug` after a SignatureDoesNotMatch: where to write, and what was signed.
     debug: Callable[[str], None] | None = None
     canonical_request: str | None = None
+    # Forms of the secret and token (see `maxjob.masking`): masked in messages before any cut.
+    hidden: tuple[str, ...] = ()
 
 
-def interpret(status: int, headers: Mapping[str, str], body: bytes, asked: Asked) -> JobInfo:
-    """The job in a successful answer; otherwise raise the error the answer stands for."""
+def interpret(status: int, headers: Mapping[str, str], body: bytes, asked: Asked) -> Any:
+    """The `data` of a successful answer; otherwise raise the error the answer stands for.
+
+    Success: HTTP 2xx, `httpCode` absent or 2xx, and `data` of the operation's type (an object
+    for most; KillJobs answers a string).
+    """
     host = asked.settings.host
     request_id = headers.get("x-acs-request-id") or None
     if 300 <= status < 400:
@@ -77,13 +86,16 @@ def interpret(status: int, headers: Mapping[str, str], body: bytes, asked: Asked
     http_code = document.get("httpCode")
     body_ok = http_code is None or (isinstance(http_code, int) and 200 <= http_code < 300)
     data = document.get("data")
-    if 200 <= status < 300 and body_ok and isinstance(data, dict):
-        return JobInfo.from_api(data)
+    wanted = asked.operation.data_type
+    if 200 <= status < 300 and body_ok and data is not None and isinstance(data, wanted):
+        return data
     code = _text(document.get("Code")) or _text(document.get("errorCode"))
     message = _text(document.get("Message")) or _text(document.get("errorMsg"))
     if 200 <= status < 300 and body_ok and code is None:
+        what = "an object" if wanted is dict else "a value"
         raise ResponseError(
-            "the response has no job data (no `data` object)", request_id=request_id
+            f"the response to {asked.operation.action} has no data (`data` is not {what})",
+            request_id=request_id,
         )
     effective = (
         http_code
@@ -102,7 +114,8 @@ def classify(
     asked: Asked,
 ) -> MaxjobError:
     """The error an API error code (or, failing that, an HTTP status) stands for."""
-    what = ((message or "").strip() or f"HTTP {status}").splitlines()[0][:300]
+    text = mask((message or "").strip(), asked.hidden) if message else ""
+    what = (text or f"HTTP {status}").splitlines()[0][:300]
     c = code or ""
     region = asked.settings.region
     common: dict[str, Any] = {"code": code, "request_id": request_id, "http_status": status}
@@ -110,18 +123,14 @@ def classify(
         return TransientError(what, retry_after=retry_after(headers), **common)
     if c.startswith(_CREDENTIAL_CODE_PREFIXES):
         return CredentialsError(what, hint=credential_hint(c, headers, asked), **common)
+    operation = asked.operation
     if c.startswith(_PERMISSION_CODE_PREFIXES) or status in (401, 403):
-        return CredentialsError(
-            what,
-            hint="grant the RAM action odps:GetJobInfo on "
-            f"acs:odps:{region or '<region>'}:<account-id>:job/{asked.instance_id} (or job/*)",
-            **common,
-        )
+        return CredentialsError(what, hint=permission_hint(operation, region), **common)
     if c in _NOT_FOUND_CODES or (status == 404 and not c.startswith("InvalidApi")):
         where = f" in region {region}" if region else ""
         return NotFoundError(
-            f"job {asked.instance_id} not found{where}: {what}",
-            hint="check the instance id and the region: jobs are looked up in one region",
+            f"{operation.subject or operation.action} not found{where}: {what}",
+            hint="check the id and the region: jobs and quotas are looked up in one region",
             **common,
         )
     if status in RETRYABLE_STATUSES:
@@ -135,6 +144,17 @@ def classify(
     if status >= 500:
         return ServiceError(what, **common)
     return MaxjobError(what, **common)
+
+
+def permission_hint(operation: Operation, region: str | None) -> str:
+    """Which RAM action to grant, on what (and any caveat of that action)."""
+    resource = operation.ram_resource
+    if resource == "*":
+        target = "all resources (*)"
+    else:
+        target = f"acs:odps:{region or '<region>'}:<account-id>:{resource}"
+    note = f"; {operation.ram_note}" if operation.ram_note else ""
+    return f"grant the RAM action {operation.ram_action} on {target}{note}"
 
 
 def credential_hint(code: str, headers: Mapping[str, str], asked: Asked) -> str:
@@ -192,19 +212,17 @@ def unreadable(
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
     """`x-acs-retry-after` in milliseconds, else `Retry-After` in seconds or as an HTTP date."""
-    acs = headers.get("x-acs-retry-after", "").strip()
-    if acs:
-        try:
-            return max(float(acs) / 1000.0, 0.0)
-        except ValueError:
-            pass
+    acs = _finite(headers.get("x-acs-retry-after", ""))
+    if acs is not None:
+        return max(acs / 1000.0, 0.0)
     standard = headers.get("retry-after", "").strip()
     if not standard:
         return None
-    try:
-        return max(float(standard), 0.0)
-    except ValueError:
-        pass
+    seconds = _finite(standard)
+    if seconds is not None:
+        return max(seconds, 0.0)
+    if _NUMBER.fullmatch(standard):
+        return None  # a number, but not a finite one (nan, inf, 1e400): ignored
     from email.utils import parsedate_to_datetime
 
     try:
@@ -214,8 +232,23 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     return max(when.timestamp() - time.time(), 0.0)
 
 
+_NUMBER = re.compile(r"[+-]?(?:nan|inf(?:inity)?|[0-9.]+(?:e[+-]?[0-9]+)?)", re.IGNORECASE)
+# A \uD800-\uDFFF escape: a surrogate, which must come in a high-low pair.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _finite(text: str) -> float | None:
+    """A header's number, or None when it is absent, not a number, or not finite."""
+    try:
+        value = float(text.strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 def parse_json(body: bytes) -> Any:
-    """Strict JSON: UTF-8, no NaN/Infinity, no duplicate keys, nesting within reason."""
+    """Strict JSON: UTF-8, no NaN/Infinity (nor numbers that overflow to them), no lone
+    surrogates, no duplicate keys, nesting within reason."""
     if not body.strip():
         raise ValueError("empty body")
     try:
@@ -225,6 +258,12 @@ def parse_json(body: bytes) -> Any:
 
     def no_constant(name: str) -> Any:
         raise ValueError(f"the body holds {name}, which is not JSON")
+
+    def finite(number: str) -> float:
+        value = float(number)
+        if not math.isfinite(value):
+            raise ValueError(f"the body holds the number {number[:40]}, too large for a float")
+        return value
 
     def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -237,7 +276,9 @@ def parse_json(body: bytes) -> Any:
     if _nesting(text) > MAX_JSON_DEPTH:
         raise ValueError(f"the body is nested more than {MAX_JSON_DEPTH} levels deep")
     try:
-        return json.loads(text, parse_constant=no_constant, object_pairs_hook=unique)
+        document = json.loads(
+            text, parse_constant=no_constant, parse_float=finite, object_pairs_hook=unique
+        )
     except json.JSONDecodeError as exc:
         cut_short = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated")
         kind = "truncated" if cut_short else "not valid JSON"
@@ -246,6 +287,26 @@ def parse_json(body: bytes) -> Any:
         raise ValueError(f"the body is {kind}") from None
     except RecursionError:
         raise ValueError("the body is nested too deeply") from None
+    if _SURROGATE_ESCAPE.search(text):
+        _refuse_lone_surrogates(document)
+    return document
+
+
+def _refuse_lone_surrogates(value: Any) -> None:
+    """Raise if any string (or key) holds a surrogate that is not part of a pair."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("the body holds a lone surrogate (\\ud800-\\udfff)") from None
 
 
 def _nesting(text: str) -> int:

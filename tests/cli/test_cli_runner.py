@@ -10,14 +10,25 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from maxjob import cli, session
-from maxjob.client import MaxComputeClient
+from maxjob import session
+from maxjob.api.client import MaxComputeClient
+from maxjob.cli import build_app
+from maxjob.cli.app import Dependencies
 from maxjob.credentials import Credentials
 
 
+class FakeApi(list[httpx.Request]):
+    """The requests the app sent, and the dependencies that send them to a MockTransport."""
+
+    deps: Dependencies
+
+    def invoke(self, *args: str) -> Any:
+        return CliRunner().invoke(build_app(), list(args), obj=self.deps)
+
+
 @pytest.fixture
-def fake_api(monkeypatch: pytest.MonkeyPatch) -> list[httpx.Request]:
-    seen: list[httpx.Request] = []
+def fake_api() -> FakeApi:
+    seen = FakeApi()
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
@@ -40,25 +51,25 @@ def fake_api(monkeypatch: pytest.MonkeyPatch) -> list[httpx.Request]:
             settings, Credentials("id", "secret"), transport=httpx.MockTransport(handler)
         )
 
-    monkeypatch.setattr("maxjob.info.open_client", open_client)
+    seen.deps = Dependencies(client_factory=open_client)
     return seen
 
 
-def test_info_json_through_the_app(fake_api: list[httpx.Request]) -> None:
-    result = CliRunner().invoke(cli.app, ["info", "a", "b", "-o", "json", "-r", "cn-beijing"])
+def test_info_json_through_the_app(fake_api: FakeApi) -> None:
+    result = fake_api.invoke("info", "a", "b", "-o", "json", "-r", "cn-beijing")
     assert result.exit_code == 0, result.output
     assert [job["instanceId"] for job in json.loads(result.stdout)] == ["a", "b"]
     assert fake_api[0].url.host == "maxcompute.cn-beijing.aliyuncs.com"
 
 
-def test_vpc_endpoint(fake_api: list[httpx.Request]) -> None:
-    CliRunner().invoke(cli.app, ["info", "a", "--vpc", "-r", "cn-shanghai", "-o", "json"])
+def test_vpc_endpoint(fake_api: FakeApi) -> None:
+    fake_api.invoke("info", "a", "--vpc", "-r", "cn-shanghai", "-o", "json")
     assert fake_api[0].url.host == "maxcompute-vpc.cn-shanghai.aliyuncs.com"
 
 
-def test_exit_status_and_errors(fake_api: list[httpx.Request]) -> None:
-    failed = CliRunner().invoke(cli.app, ["info", "a", "--exit-status", "-r", "cn-beijing"])
+def test_exit_status_and_errors(fake_api: FakeApi) -> None:
+    failed = fake_api.invoke("info", "a", "--exit-status", "-r", "cn-beijing")
     assert failed.exit_code == 3
-    missing = CliRunner().invoke(cli.app, ["info", "missing", "-r", "cn-beijing"])
+    missing = fake_api.invoke("info", "missing", "-r", "cn-beijing")
     assert missing.exit_code == 5
     assert "maxjob: error: job missing not found" in missing.stderr

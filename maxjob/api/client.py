@@ -1,0 +1,428 @@
+"""`MaxComputeClient`: one signed, retried, bounded call path for every MaxCompute operation.
+
+`call(operation)` owns signing (a fresh date and nonce on every attempt), the retry policy, the
+whole-call deadline (see `network`), the 10 MiB size cap and the mapping of every failure to the
+tree in `maxjob.errors`. The typed methods and page iterators on top of it are thin. One httpx
+client and connection pool per `MaxComputeClient`; safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from typing import Any, NamedTuple, TypeVar
+
+import httpx
+
+from maxjob import __version__
+from maxjob.api import operations as ops
+from maxjob.api.answers import Asked, interpret
+from maxjob.api.network import deadline, install_deadlines, tls_context
+from maxjob.api.operations import Operation
+from maxjob.api.retry import RetryPolicy
+from maxjob.api.signing import CANONICAL_REQUEST, AcsV3Auth, canonical_query_string
+from maxjob.config import Settings
+from maxjob.credentials import Credentials
+from maxjob.errors import MaxjobError, ResponseError, ServiceError, TransientError, UsageError
+from maxjob.masking import forms
+from maxjob.models import JobInfo
+from maxjob.protocol import API_VERSION
+
+MAX_BODY_BYTES = 10 * 1024 * 1024
+# Room for the sleeps between attempts in the whole-call deadline.
+SLEEP_ALLOWANCE = 30.0
+USER_AGENT = f"maxjob/{__version__}"
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+class RetryNotice(NamedTuple):
+    """What the client tells its caller before it sleeps and tries again."""
+
+    subject: str
+    attempt: int
+    max_attempts: int
+    reason: str
+    delay: float
+
+
+class MaxComputeClient:
+    """Every MaxCompute operation over one connection pool. Safe to share between threads."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        credentials: Credentials,
+        *,
+        pool_size: int = 8,
+        transport: httpx.BaseTransport | None = None,
+        trust_env: bool = True,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        uniform: Callable[[float, float], float] = random.uniform,
+        on_retry: Callable[[RetryNotice], None] | None = None,
+        debug: Callable[[str], None] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.credentials = credentials
+        self.policy = RetryPolicy(max_attempts=settings.max_attempts)
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._uniform = uniform
+        self._on_retry = on_retry
+        self._debug = debug if settings.debug else None
+        self._auth = AcsV3Auth(credentials)
+        self._hidden = forms(credentials.secrets())
+        self._closed = False
+        env = os.environ if environ is None else environ
+        verify = tls_context(settings.endpoint, settings.ca_bundle, env)
+        limits = httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
+        try:
+            self._http = httpx.Client(
+                headers={
+                    "accept": "application/json",
+                    "accept-encoding": "identity",
+                    "user-agent": USER_AGENT,
+                    "x-acs-version": API_VERSION,
+                },
+                follow_redirects=False,
+                verify=verify,
+                limits=limits,
+                transport=transport,
+                trust_env=trust_env,
+            )
+        except (ImportError, ValueError, TypeError, httpx.InvalidURL) as exc:
+            # httpx refuses proxy settings it cannot use (a SOCKS proxy without socksio, an
+            # unknown scheme, a bad port) while it builds its transports.
+            raise UsageError(
+                f"cannot use the proxy settings: {_first_line(exc)}",
+                hint="maxjob speaks to http:// and https:// proxies (HTTPS_PROXY, ALL_PROXY)",
+            ) from None
+        if transport is None:
+            install_deadlines(self._http)
+
+    def close(self) -> None:
+        """Close the connection pool; calls still running give up instead of retrying."""
+        self._closed = True
+        self._http.close()
+
+    def __enter__(self) -> MaxComputeClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def call_budget(self) -> float:
+        """The most one call may take, every attempt and every sleep included."""
+        s = self.settings
+        sleeps = SLEEP_ALLOWANCE if s.max_attempts > 1 else 0.0
+        return s.max_attempts * (s.connect_timeout + s.read_timeout) + sleeps
+
+    # The one call path.
+
+    def call(self, operation: Operation, *, deadline: float | None = None) -> Any:
+        """Send `operation`, retrying what can succeed later; its answer's `data`.
+
+        `deadline` is a `monotonic()` time the whole call must end by.
+        """
+        end = self._monotonic() + self.call_budget
+        if deadline is not None:
+            end = min(end, deadline)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._attempt(operation, end)
+            except TransientError as exc:
+                last = exc
+            tried = f"after {attempt} attempt{'s' if attempt > 1 else ''}"
+            if self._closed or not self.policy.should_retry(
+                attempt, last, idempotent=operation.idempotent
+            ):
+                if not operation.idempotent and attempt < self.policy.max_attempts:
+                    tried += "; not sent again, as it may have reached the server"
+                raise _gave_up(last, tried)
+            delay = self.policy.delay(attempt, last, self._uniform)
+            if delay >= end - self._monotonic():
+                # Sleeping past the deadline would only end in the same error, later.
+                raise _gave_up(last, f"{tried}; no time left to retry")
+            if self._on_retry:
+                subject = operation.subject or operation.action
+                notice = RetryNotice(
+                    subject, attempt, self.policy.max_attempts, last.one_line(), delay
+                )
+                self._on_retry(notice)
+            self._sleep(delay)
+
+    # Typed methods.
+
+    def get_job_info(self, instance_id: str, *, deadline: float | None = None) -> JobInfo:
+        """Fetch one job (GetJobInfo)."""
+        if not instance_id:
+            raise UsageError("an instance id cannot be empty")
+        data = self.call(ops.get_job_info(instance_id), deadline=deadline)
+        return JobInfo.from_api(data)
+
+    def get_many(
+        self, instance_ids: Iterable[str], *, concurrency: int = 8
+    ) -> Generator[tuple[str, JobInfo | MaxjobError]]:
+        """Fetch many jobs concurrently and yield them in the order given, each as soon as it and
+        all before it are done; at most about 2 x concurrency are held at once."""
+        return self.map_ordered(self._fetch_or_error, instance_ids, concurrency=concurrency)
+
+    def map_ordered(
+        self, work: Callable[[_T], _R], items: Iterable[_T], *, concurrency: int
+    ) -> Generator[tuple[_T, _R]]:
+        """`(item, work(item))` in the order of `items`, `concurrency` at a time over this pool."""
+        source = iter(items)
+        if concurrency <= 1:
+            for item in source:
+                yield item, work(item)
+            return
+        from collections import deque
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        window: deque[tuple[_T, Future[_R]]] = deque()
+        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="maxjob")
+        try:
+            for item in source:
+                window.append((item, pool.submit(work, item)))
+                while len(window) >= 2 * concurrency:
+                    first, future = window.popleft()
+                    yield first, future.result()
+            while window:
+                first, future = window.popleft()
+                yield first, future.result()
+        finally:
+            # Stopped early (the reader went away, Ctrl-C): drop what has not started, and do
+            # not wait for what has (the caller closes the pool, which ends it).
+            for _, future in window:
+                future.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _fetch_or_error(self, instance_id: str) -> JobInfo | MaxjobError:
+        try:
+            return self.get_job_info(instance_id)
+        except MaxjobError as exc:
+            return exc
+
+    def pages(
+        self,
+        page: Callable[[int], Operation],
+        *,
+        items: str,
+        first_page: int = 1,
+        page_size: int = ops.PAGE_SIZE,
+        concurrency: int = 1,
+    ) -> Iterator[list[Any]]:
+        """The `data[items]` lists of a page-numbered operation, in page order.
+
+        The first page's `totalCount` tells how many pages follow; those are fetched
+        `concurrency` at a time and yielded strictly in order as soon as each is in. Stops at an
+        empty page. The consumer stops early by closing the iterator.
+        """
+        data = self.call(page(first_page))
+        first = _items(data, items)
+        yield first
+        total = data.get("totalCount")
+        if not first or not isinstance(total, int) or isinstance(total, bool):
+            return
+        last_page = -(-total // page_size) + first_page - 1
+        numbers = range(first_page + 1, last_page + 1)
+        for _, result in self.map_ordered(
+            lambda number: _items(self.call(page(number)), items),
+            numbers,
+            concurrency=concurrency,
+        ):
+            if not result:
+                return
+            yield result
+
+    def query_quota(self, nickname: str) -> dict[str, Any]:
+        data: dict[str, Any] = self.call(ops.query_quota(nickname))
+        return data
+
+    def kill_job(self, instance_id: str, project: str) -> Any:
+        """Send KillJobs for one job, once (retried only when the connection was refused)."""
+        return self.call(ops.kill_jobs(instance_id, project))
+
+    # One attempt.
+
+    def _attempt(self, operation: Operation, end: float) -> Any:
+        remaining = end - self._monotonic()
+        if remaining <= 0:
+            raise TransientError("the call ran out of time")
+        s = self.settings
+        timeout = httpx.Timeout(
+            connect=min(s.connect_timeout, remaining),
+            read=min(s.read_timeout, remaining),
+            write=min(s.read_timeout, remaining),
+            pool=min(s.read_timeout, remaining),
+        )
+        url = s.endpoint + operation.path
+        if operation.query:
+            # Encoded as it is signed (a space as %20, not +), so wire and signature agree.
+            url += "?" + canonical_query_string(operation.query)
+        headers = {"x-acs-action": operation.action}
+        if operation.content_type:
+            headers["content-type"] = operation.content_type
+        host = s.host
+        started = self._monotonic()
+        request: httpx.Request | None = None
+        try:
+            with (
+                deadline(time.monotonic() + remaining),
+                self._http.stream(
+                    operation.method,
+                    url,
+                    headers=headers,
+                    content=operation.body or None,
+                    timeout=timeout,
+                    auth=self._auth,
+                ) as response,
+            ):
+                request = response.request
+                self._log_request(request)
+                body = self._read_body(response, end)
+        except httpx.ConnectTimeout:
+            raise TransientError(
+                f"connecting to {host} timed out", may_have_reached_server=False
+            ) from None
+        except httpx.TimeoutException:
+            raise TransientError(f"{host} did not answer in time") from None
+        except httpx.ConnectError as exc:
+            raise _connect_error(host, exc) from None
+        except httpx.ProxyError as exc:
+            raise ServiceError(
+                f"the proxy refused the connection to {host}: {_first_line(exc)}",
+                hint="check HTTPS_PROXY / HTTP_PROXY and NO_PROXY",
+            ) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            raise TransientError(
+                f"the connection to {host} was reset or closed early ({_first_line(exc)})"
+            ) from None
+        except httpx.UnsupportedProtocol as exc:
+            raise UsageError(f"cannot use endpoint {s.endpoint}: {_first_line(exc)}") from None
+        except httpx.TransportError as exc:
+            raise TransientError(f"network error talking to {host}: {type(exc).__name__}") from None
+        self._log_response(response, self._monotonic() - started)
+        canonical = request.extensions.get(CANONICAL_REQUEST) if request else None
+        asked = Asked(operation, s, self.credentials.source, self._debug, canonical, self._hidden)
+        return interpret(response.status_code, response.headers, body, asked)
+
+    def _read_body(self, response: httpx.Response, end: float) -> bytes:
+        length = response.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            raise ResponseError(
+                f"the response is {int(length)} bytes, over the 10 MiB limit; not read",
+                http_status=response.status_code,
+            )
+        if 300 <= response.status_code < 400:
+            return b""
+        # A transport that has already read the body (a mock) hands it over whole.
+        stream = [response.content] if response.is_stream_consumed else response.iter_raw()
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in stream:
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise ResponseError(
+                    "the response is over the 10 MiB limit; stopped reading",
+                    http_status=response.status_code,
+                )
+            if self._monotonic() > end:
+                raise TransientError(f"{self.settings.host} sent its answer too slowly")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _log_request(self, request: httpx.Request) -> None:
+        if not self._debug:
+            return
+        self._debug(f"> {request.method} {request.url}")
+        for name, value in request.headers.items():
+            self._debug(f">   {name}: {mask_header(name, value)}")
+
+    def _log_response(self, response: httpx.Response, elapsed: float) -> None:
+        if not self._debug:
+            return
+        self._debug(f"< HTTP {response.status_code} in {elapsed * 1000:.0f} ms")
+        for name, value in response.headers.items():
+            self._debug(f"<   {name}: {mask_header(name, value)}")
+
+
+def _items(data: Any, key: str) -> list[Any]:
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, list) else []
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def mask_header(name: str, value: str) -> str:
+    """A header value safe to print: no signature, no token."""
+    lower = name.lower()
+    if lower == "authorization":
+        algorithm, _, rest = value.partition(" ")
+        key_id = rest.split(",", 1)[0]
+        return f"{algorithm} {key_id},SignedHeaders=…,Signature=<hidden>"
+    if lower in ("x-acs-security-token", "cookie", "set-cookie", "proxy-authorization"):
+        return "<hidden>"
+    return value
+
+
+def _gave_up(error: TransientError, how: str) -> ServiceError:
+    return ServiceError(
+        f"{error.message} ({how})" if error.code is None else f"{error.message}, {how}",
+        code=error.code,
+        request_id=error.request_id,
+        hint=error.hint,
+        http_status=error.http_status,
+    )
+
+
+def _connect_error(host: str, exc: httpx.ConnectError) -> MaxjobError:
+    text = str(exc)
+    lower = text.lower()
+    if "certificate_verify_failed" in lower or "certificate verify failed" in lower:
+        detail = text.split("certificate verify failed:", 1)[-1].strip(" )")[:120]
+        return ServiceError(
+            f"TLS certificate verification failed for {host}: {detail}",
+            hint="pass --ca-bundle FILE or set SSL_CERT_FILE to the CA that signed it",
+        )
+    if "wrong_version_number" in lower or "wrong version number" in lower:
+        return ServiceError(
+            f"{host} does not speak TLS (it answered in plain HTTP?)",
+            hint=f"if it is a plain-HTTP endpoint, use http://{host}",
+        )
+    if "ssl" in lower or "tls" in lower:
+        return ServiceError(f"TLS handshake with {host} failed: {text[:120]}")
+    if (
+        "name or service not known" in lower
+        or "nodename nor servname" in lower
+        or ("temporary failure in name resolution" in lower)
+    ):
+        return ServiceError(
+            f"cannot resolve the host name of {host}",
+            hint=_dns_hint(host),
+        )
+    refused = "refused" in lower
+    reason = "connection refused" if refused else (text[:120] or "cannot connect")
+    return TransientError(f"cannot connect to {host}: {reason}", may_have_reached_server=False)
+
+
+def _dns_hint(host: str) -> str:
+    from maxjob.config import closest_region
+
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    parts = name.split(".")
+    if len(parts) >= 3 and parts[0].startswith("maxcompute"):
+        suggestion = closest_region(parts[1])
+        if suggestion and suggestion != parts[1]:
+            return f"is the region right? did you mean {suggestion}?"
+    return "check the endpoint or region, and this machine's DNS and network"

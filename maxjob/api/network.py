@@ -1,0 +1,147 @@
+"""The network under httpx: one TLS context, and a deadline that holds for a whole exchange.
+
+httpx's timeouts bound each socket operation, so a server that trickles its headers a byte at a
+time, or sends `100 Continue` forever, could keep a call going long after `--request-timeout`.
+`DeadlineBackend` wraps httpcore's own socket backend and cuts every connect, read and write to
+what is left of the deadline the calling thread set with `deadline(...)`: the status line, the
+headers, interim answers, the body and the trailers all fall under it. h11 caps a header block (and
+trailers) at 100 KiB on its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import httpcore
+import httpx
+
+from maxjob.errors import UsageError
+
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def deadline(when: float) -> Iterator[None]:
+    """Every socket operation of this thread, inside the block, ends by monotonic time `when`."""
+    saved = getattr(_local, "deadline", None)
+    _local.deadline = when
+    try:
+        yield
+    finally:
+        _local.deadline = saved
+
+
+def _bounded(timeout: float | None, exc: type[Exception]) -> float | None:
+    when: float | None = getattr(_local, "deadline", None)
+    if when is None:
+        return timeout
+    left = when - time.monotonic()
+    if left <= 0:
+        raise exc("the call ran out of time")
+    return left if timeout is None else min(timeout, left)
+
+
+class DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, bounded))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self) -> None:
+        self._backend = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_tcp(host, port, bounded, local_address, socket_options)
+        return DeadlineStream(stream)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:  # pragma: no cover - maxjob never dials a unix socket
+        raise httpcore.ConnectError("unix sockets are not used")
+
+    def sleep(self, seconds: float) -> None:  # pragma: no cover - httpcore's own retries are off
+        time.sleep(seconds)
+
+
+def install_deadlines(client: httpx.Client) -> None:
+    """Put `DeadlineBackend` under every connection pool of `client` (direct and proxied).
+
+    httpx builds its pools, proxies from the environment included, and offers no parameter for
+    the network backend, so it is set on the pools it built; `tests/` has a server that trickles
+    its headers, which fails if this ever stops working.
+    """
+    transports = [client._transport, *client._mounts.values()]
+    for transport in transports:
+        pool = getattr(transport, "_pool", None)
+        if pool is not None and hasattr(pool, "_network_backend"):
+            pool._network_backend = DeadlineBackend()
+
+
+_contexts: dict[tuple[str, str, str], ssl.SSLContext] = {}
+
+
+def tls_context(endpoint: str, ca_bundle: str | None, environ: Mapping[str, str]) -> ssl.SSLContext:
+    """The context to verify `endpoint` with. For a plain-http endpoint no bundle is loaded
+    (about 40 ms): nothing would use it, and a context that trusts no CA fails closed if anything
+    ever did."""
+    if endpoint.startswith("http://") and not ca_bundle:
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return ssl_context(ca_bundle, environ)
+
+
+def ssl_context(ca_bundle: str | None, environ: Mapping[str, str]) -> ssl.SSLContext:
+    """Verification on; CAs from --ca-bundle, SSL_CERT_FILE, SSL_CERT_DIR, else certifi's bundle.
+
+    Built once per process for the same inputs (loading a bundle costs about 40 ms).
+    """
+    cafile = ca_bundle or environ.get("SSL_CERT_FILE") or ""
+    capath = "" if cafile else environ.get("SSL_CERT_DIR") or ""
+    key = (cafile, capath, "")
+    cached = _contexts.get(key)
+    if cached is not None:
+        return cached
+    try:
+        if cafile or capath:
+            context = ssl.create_default_context(cafile=cafile or None, capath=capath or None)
+        else:
+            import certifi
+
+            context = ssl.create_default_context(cafile=certifi.where())
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(f"cannot load the CA bundle: {exc}") from None
+    _contexts[key] = context
+    return context

@@ -1,0 +1,38 @@
+"""The `maxjob` command line: the only package that imports typer.
+
+app       the Typer app, commands built lazily, errors and exit statuses
+params    the parameters, declared once; the connection flags as one value
+commands  each command's flags, forwarded to `maxjob.commands.<name>.run`
+"""
+
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import typer
+
+
+def build_app() -> "typer.Typer":
+    """The `maxjob` app. Tests invoke it with `obj=Dependencies(...)` to inject fakes."""
+    from maxjob import exits
+    from maxjob.cli import app, commands  # noqa: F401 - registers the commands
+
+    return app.make_app(
+        "Examples:\n"
+        "  maxjob demo                        try everything against a built-in emulator\n"
+        "  maxjob info $ID                    show a job\n"
+        "  maxjob info $ID -o json | jq .outcome\n"
+        "  maxjob wait $ID && echo done\n\n" + exits.help_text()
+    )
+
+
+def main() -> None:
+    """The console script's entry point."""
+    from maxjob.cli import app, commands
+
+    application = build_app()
+    if commands.COMPLETE_VAR in os.environ:
+        from typer.completion import completion_init  # type: ignore[attr-defined]
+
+        completion_init()
+    app.run(application)

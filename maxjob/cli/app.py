@@ -1,0 +1,258 @@
+"""The Typer app: commands registered by name, built only when invoked, and run under one rule
+for errors and exit statuses.
+
+Only the `cli` package imports typer. Help is plain text (rich help would import rich's tables on
+every --help), with options grouped by panel and the epilog's examples kept line by line.
+"""
+
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+from maxjob import __version__
+from maxjob.errors import MaxjobError
+
+if TYPE_CHECKING:
+    from maxjob.output.streams import Streams
+
+
+class _Help:
+    def format_options(self: Any, ctx: Any, formatter: Any) -> None:
+        arguments: list[tuple[str, str]] = []
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                arguments.append(record)
+            else:
+                panel = getattr(param, "rich_help_panel", None) or "Options"
+                groups.setdefault(panel, []).append(record)
+        if arguments:
+            with formatter.section("Arguments"):
+                formatter.write_dl(arguments)
+        for title, rows in groups.items():
+            with formatter.section(f"{title} options" if title != "Options" else title):
+                formatter.write_dl(rows)
+        if isinstance(self, Group):
+            self.format_commands(ctx, formatter)
+
+    def format_epilog(self: Any, ctx: Any, formatter: Any) -> None:
+        if self.epilog:
+            formatter.write_paragraph()
+            for line in self.epilog.splitlines():
+                formatter.write(f"{line}\n" if line else "\n")
+
+
+class Command(_Help, TyperCommand):
+    pass
+
+
+# The commands, built into click commands only when invoked (or listed): typer would otherwise
+# inspect every signature of every command on every call, `--version` included.
+COMMANDS: dict[str, tuple[Callable[..., None], dict[str, Any]]] = {}
+ORDER: list[str] = []
+ALIASES: dict[str, str] = {}
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def command(
+    *, aliases: tuple[str, ...] = (), **settings: Any
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a command function (its name is the command's) to be built when invoked."""
+
+    def register(function: Callable[..., None]) -> Callable[..., None]:
+        COMMANDS[function.__name__] = (function, settings)
+        ORDER.append(function.__name__)
+        for alias in aliases:
+            ALIASES[alias] = function.__name__
+        return function
+
+    return register
+
+
+class Group(_Help, TyperGroup):
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(ORDER)
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        name = ALIASES.get(name, name)
+        if name not in COMMANDS:
+            return None
+        function, settings = COMMANDS[name]
+        single = typer.Typer(
+            add_completion=False,
+            rich_markup_mode=None,
+            pretty_exceptions_enable=False,
+            context_settings=CONTEXT,
+        )
+        single.command(name=name, cls=Command, **settings)(function)
+        return typer.main.get_command(single)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(name, _summary(COMMANDS[name][0])) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _summary(function: Callable[..., None]) -> str:
+    return (function.__doc__ or "").strip().splitlines()[0]
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"maxjob {__version__}\n")
+        raise typer.Exit(0)
+
+
+def make_app(epilog: str) -> typer.Typer:
+    app = typer.Typer(
+        name="maxjob",
+        cls=Group,
+        help="See what a MaxCompute job is doing, why it waits, what it cost and how it ended.",
+        epilog=epilog,
+        add_completion=False,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        pretty_exceptions_show_locals=False,
+        no_args_is_help=True,
+        context_settings=CONTEXT,
+    )
+
+    @app.callback()
+    def root(
+        version: bool = typer.Option(
+            False, "--version", help="Show the version and exit.", callback=_version, is_eager=True
+        ),
+    ) -> None:
+        """See what a MaxCompute job is doing, why it waits, what it cost and how it ended."""
+
+    return app
+
+
+class Dependencies(NamedTuple):
+    """What a command's `run` gets besides its options; tests pass fakes as the context's `obj`
+    (`CliRunner().invoke(app, args, obj=Dependencies(client_factory=...))`)."""
+
+    client_factory: Any = None
+    stdin: Any = None
+
+
+def dependencies(ctx: typer.Context) -> Dependencies:
+    obj = ctx.find_object(Dependencies)
+    return obj if obj is not None else Dependencies()
+
+
+def streams(no_color: bool = False) -> "Streams":
+    from maxjob.output.streams import Streams
+
+    return Streams(no_color=no_color)
+
+
+def execute(out: "Streams", work: Callable[[], int]) -> NoReturn:
+    """Run a command's work; turn its outcome (or error) into the exit status. Never a
+    traceback; an interrupt ends at once, even with requests in flight on other threads."""
+    from maxjob.exits import ExitCode
+
+    try:
+        code = work()
+    except MaxjobError as exc:
+        out.error(exc)
+        code = exc.exit_code
+    except BrokenPipeError:
+        _silence_stdout()
+        code = ExitCode.BROKEN_PIPE
+    except KeyboardInterrupt:
+        out.message("maxjob: interrupted")
+        code = ExitCode.INTERRUPTED
+    except Exception as exc:  # the last line of defence: never a traceback
+        out.message(f"maxjob: error: unexpected {type(exc).__name__}: {exc}")
+        out.message("maxjob: hint: this is a bug in maxjob; please report it with this line")
+        code = ExitCode.ERROR
+    _leave(int(code), hard=code == ExitCode.INTERRUPTED)
+
+
+def _leave(code: int, *, hard: bool) -> NoReturn:
+    """Exit with `code`; after an interrupt with worker threads still running (requests in
+    flight), at once, without waiting for them."""
+    import threading
+
+    if hard and threading.active_count() > 1:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
+    raise typer.Exit(code)
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _terminate(signum: int, frame: object) -> None:
+    # SIGTERM and SIGHUP unwind like Ctrl-C does (a live view restores the terminal on the way)
+    # and end with 128 + the signal's number.
+    raise SystemExit(128 + signum)
+
+
+def run(app: typer.Typer) -> NoReturn:
+    """Run the app: usage errors as one line (plus a pointer to --help), exit status out."""
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _terminate)
+    try:
+        # Not standalone: typer returns the exit status instead of exiting, and lets usage
+        # errors through for `_usage_error` to word.
+        code = app(standalone_mode=False)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        sys.stderr.write("maxjob: aborted\n")
+        sys.exit(1)
+    except Exception as exc:
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            sys.exit(_usage_error(exc))
+        # The last line of defence, outside any command: never a traceback.
+        sys.stderr.write(f"maxjob: error: unexpected {type(exc).__name__}: {exc}\n")
+        sys.stderr.write("maxjob: hint: this is a bug in maxjob; please report it with this line\n")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_error(exc: Any) -> int:
+    """Click's usage error (four lines) as maxjob's one line, with a close match where one helps."""
+    from maxjob.render.sanitize import sanitize
+
+    message = str(exc.format_message()).strip().splitlines()[0] if exc.format_message() else ""
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "maxjob"
+    message = message[0].lower() + message[1:] if message[:1].isupper() else message
+    if "--json" in message:
+        message = message.split(" (Possible options", 1)[0]
+    message = message.rstrip(".")
+    hint = _usage_hint(message)
+    sys.stderr.write(f"maxjob: error: {sanitize(message)}\n")
+    sys.stderr.write(f"maxjob: hint: {hint or f'see {where} --help'}\n")
+    return int(getattr(exc, "exit_code", 2) or 2)
+
+
+def _usage_hint(message: str) -> str | None:
+    import difflib
+    import re
+
+    if "--json" in message:
+        return "for JSON output use -o json (and --jq EXPR to filter it)"
+    unknown = re.search(r"no such command '([^']*)'", message, re.IGNORECASE)
+    if unknown:
+        close = difflib.get_close_matches(unknown.group(1), [*ORDER, *ALIASES])
+        if close:
+            return f"did you mean {close[0]!r}?"
+    return None

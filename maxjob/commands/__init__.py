@@ -1,0 +1,1 @@
+"""One module per command: its options value and its `run` function."""

@@ -1,0 +1,231 @@
+"""`maxjob watch ID`: follow one job until it finishes; the exit status is its outcome.
+
+A live view on a terminal, one appended line per change otherwise (or one JSON object per change
+with `-o jsonl`), then the final job in the chosen format.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from maxjob import exits, ids
+from maxjob.errors import UsageError
+from maxjob.models import JobInfo
+from maxjob.output import formats
+from maxjob.output.jq import JqProgram
+from maxjob.output.streams import Streams
+from maxjob.polling import Clock, Deadline, poll
+from maxjob.render.sanitize import display
+from maxjob.render.units import duration, rfc3339
+from maxjob.session import ClientFactory, ConnectionOptions, open_client
+
+if TYPE_CHECKING:
+    from maxjob.api.client import MaxComputeClient
+
+FORMATS = formats.JOB_VIEWS
+
+
+@dataclass(frozen=True, kw_only=True)
+class Options:
+    ref: str
+    output: str | None = None
+    jq: str | None = None
+    utc: bool = False
+    interval: float = 5.0
+    timeout: float = 3600.0
+    connection: ConnectionOptions = field(default_factory=ConnectionOptions)
+    # The command line that resumes this watch, for the Ctrl-C hint (the CLI fills it in).
+    resume: tuple[str, ...] = ()
+
+
+def check_timing(interval: float, timeout: float) -> None:
+    if not interval > 0:
+        raise UsageError("--interval must be more than 0 seconds")
+    if timeout < 0:
+        raise UsageError("--timeout cannot be negative (0 checks once)")
+
+
+def warn_unknown_status(streams: Streams, instance_id: str, job: JobInfo, warned: set[str]) -> None:
+    """Say once per status that an unknown status is treated as not finished."""
+    if not job.is_status_known and job.normalised_status not in warned:
+        warned.add(job.normalised_status)
+        streams.warn(
+            f"{instance_id}: unknown status {display(job.status)!r}; treated as not finished"
+        )
+
+
+def change_key(job: JobInfo) -> tuple[str, int | None, str]:
+    current = job.current_sub_status
+    return (
+        job.normalised_status,
+        current.code if current else None,
+        display(current.description) if current else "",
+    )
+
+
+def change_line(job: JobInfo, when: datetime) -> str:
+    """`<RFC 3339 time>  <status>  <substatus code> <description>`."""
+    status = display(job.status) or "unknown"
+    if job.outcome is not None and job.outcome.value != job.normalised_status:
+        status = f"{status} ({job.outcome.value})"
+    current = job.current_sub_status
+    sub = ""
+    if current is not None:
+        code = "" if current.code is None else str(current.code)
+        sub = f"{code} {display(current.description)}".strip()
+    return f"{rfc3339(when.replace(microsecond=0))}  {status}  {sub}".rstrip()
+
+
+def resume_hint(words: tuple[str, ...]) -> str:
+    return "maxjob: interrupted; resume with: " + " ".join(shlex.quote(w) for w in words)
+
+
+class Watcher:
+    """Polls one job until it finishes or the deadline passes, and reports each change."""
+
+    def __init__(
+        self,
+        client: MaxComputeClient,
+        instance_id: str,
+        streams: Streams,
+        clock: Clock,
+        *,
+        interval: float,
+        timeout: float,
+    ) -> None:
+        self.client = client
+        self.instance_id = instance_id
+        self.streams = streams
+        self.clock = clock
+        self.interval = interval
+        self.deadline = Deadline(clock, timeout)
+        self.job: JobInfo | None = None
+        self._warned: set[str] = set()
+
+    def fetch(self) -> JobInfo:
+        s = self.client.settings
+        # A poll may always take one whole attempt, even when the wait's deadline is near.
+        one_attempt = s.connect_timeout + s.read_timeout
+        until = max(self.deadline.at, self.clock.monotonic() + one_attempt)
+        job = self.client.get_job_info(self.instance_id, deadline=until)
+        warn_unknown_status(self.streams, self.instance_id, job, self._warned)
+        self.job = job
+        return job
+
+    def follow(
+        self,
+        on_job: Callable[[JobInfo], None] | None = None,
+        idle: Callable[[float], None] | None = None,
+    ) -> JobInfo:
+        def step() -> bool:
+            job = self.fetch()
+            if on_job is not None:
+                on_job(job)
+            return job.is_finished
+
+        poll(step, clock=self.clock, interval=self.interval, deadline=self.deadline, idle=idle)
+        assert self.job is not None
+        return self.job
+
+
+def run(
+    options: Options,
+    streams: Streams,
+    client_factory: ClientFactory = open_client,
+    clock: Clock | None = None,
+) -> int:
+    """Follow one job to its end; return the exit status."""
+    check_timing(options.interval, options.timeout)
+    ref = ids.parse_ref(options.ref)
+    jq = JqProgram(options.jq) if options.jq else None
+    fmt = formats.choose(options.output, FORMATS, streams, jq is not None)
+    utc = options.utc or not streams.out_is_terminal
+    with client_factory(
+        options.connection, streams, pool_size=1, fallback_region=ref.region
+    ) as client:
+        watcher = Watcher(
+            client,
+            ref.instance_id,
+            streams,
+            clock or Clock(),
+            interval=options.interval,
+            timeout=options.timeout,
+        )
+        try:
+            job = follow(watcher, fmt, jq, utc=utc)
+        except KeyboardInterrupt:
+            streams.message(resume_hint(options.resume or ("maxjob", "watch", ref.instance_id)))
+            return exits.ExitCode.INTERRUPTED
+    if fmt.name != "jsonl":
+        formats.writer(fmt, streams, jq=jq, many=False, utc=utc).show(ref.instance_id, job)
+    if job.outcome is None:
+        streams.message(
+            f"maxjob: error: timed out after {duration(options.timeout)}: job "
+            f"{ref.instance_id} is still {display(job.status) or 'unfinished'}"
+        )
+        return exits.ExitCode.TIMED_OUT
+    return exits.of_job(job)
+
+
+def follow(watcher: Watcher, fmt: formats.Format, jq: JqProgram | None, *, utc: bool) -> JobInfo:
+    """Poll until the job finishes or the timeout passes, showing progress; the last state."""
+    if watcher.streams.out_is_terminal and fmt.is_view:
+        return _follow_live(watcher, utc)
+    return _follow_lines(watcher, fmt, jq)
+
+
+def _follow_lines(watcher: Watcher, fmt: formats.Format, jq: JqProgram | None) -> JobInfo:
+    """One line (or JSON object) per change, flushed as it happens."""
+    streams = watcher.streams
+    to_stdout = fmt.name in ("plain", "table", "timeline")
+    previous: list[tuple[str, int | None, str]] = []
+
+    def on_job(job: JobInfo) -> None:
+        key = change_key(job)
+        if previous and previous[-1] == key:
+            return
+        previous[:] = [key]
+        if fmt.name == "jsonl":
+            formats.emit_json(streams, job.raw, jq, compact=True)
+        elif to_stdout:
+            streams.write(change_line(job, datetime.now(UTC)) + "\n")
+        else:
+            streams.message(change_line(job, datetime.now(UTC)))
+
+    job = watcher.follow(on_job)
+    if to_stdout:
+        streams.write("\n")
+    return job
+
+
+def _follow_live(watcher: Watcher, utc: bool) -> JobInfo:
+    """A view updated in place, with the elapsed time ticking between polls. It gives way to
+    the final view when the job ends; interrupted, its last frame stays on screen."""
+    from rich.live import Live
+
+    from maxjob.render.live import live_view
+
+    console = watcher.streams.console()
+    with Live(console=console, refresh_per_second=4, transient=True) as view:
+
+        def show(next_poll: float) -> None:
+            if watcher.job is not None:
+                view.update(
+                    live_view(
+                        watcher.job,
+                        utc=utc,
+                        watched_for=watcher.deadline.elapsed(),
+                        next_poll=next_poll,
+                        width=console.width,
+                    )
+                )
+
+        try:
+            return watcher.follow(lambda job: show(0.0), idle=show)
+        except KeyboardInterrupt:
+            view.transient = False  # interrupted: the last frame stays on screen
+            raise

@@ -1,0 +1,94 @@
+"""Exit statuses: what each means, the status of a job's outcome, and the worst of several.
+
+The one place they are defined; `maxjob --help` prints `help_text()`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+from maxjob.models import JobInfo, Outcome
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    FAILED = 3
+    CREDENTIALS = 4
+    NOT_FOUND = 5
+    UNAVAILABLE = 6
+    CANCELLED = 7
+    RUNNING = 8
+    SLOWER = 9
+    TIMED_OUT = 124
+    INTERRUPTED = 130
+    # A reader that went away (`maxjob info ... | head -1`), as a shell reports SIGPIPE.
+    BROKEN_PIPE = 141
+
+
+MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "success; for watch/wait, the job(s) succeeded",
+    ExitCode.ERROR: "unexpected error, unreadable response",
+    ExitCode.USAGE: "usage error (bad flag, missing region, bad input)",
+    ExitCode.FAILED: "job failed (watch, wait, info --exit-status)",
+    ExitCode.CREDENTIALS: "credentials missing or rejected, permission denied, clock skew",
+    ExitCode.NOT_FOUND: "job not found",
+    ExitCode.UNAVAILABLE: "network or service unavailable after retries",
+    ExitCode.CANCELLED: "job cancelled",
+    ExitCode.RUNNING: "job still running (info --exit-status)",
+    ExitCode.SLOWER: "history --fail-over: this run is slower than allowed",
+    ExitCode.TIMED_OUT: "watch/wait reached --timeout",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+}
+
+# Worst first: errors outrank outcomes, failure outranks cancellation, timeout, running, success.
+SEVERITY = (
+    ExitCode.ERROR,
+    ExitCode.CREDENTIALS,
+    ExitCode.UNAVAILABLE,
+    ExitCode.NOT_FOUND,
+    ExitCode.USAGE,
+    ExitCode.FAILED,
+    ExitCode.SLOWER,
+    ExitCode.CANCELLED,
+    ExitCode.TIMED_OUT,
+    ExitCode.RUNNING,
+    ExitCode.OK,
+)
+
+BY_OUTCOME = {
+    Outcome.SUCCEEDED: ExitCode.OK,
+    Outcome.FAILED: ExitCode.FAILED,
+    Outcome.CANCELLED: ExitCode.CANCELLED,
+}
+
+
+def of_outcome(outcome: Outcome | None, *, unfinished: ExitCode = ExitCode.RUNNING) -> ExitCode:
+    """0 succeeded, 3 failed, 7 cancelled; `unfinished` (8, or 124 for a wait) otherwise."""
+    return unfinished if outcome is None else BY_OUTCOME[outcome]
+
+
+def of_job(job: JobInfo, *, unfinished: ExitCode = ExitCode.RUNNING) -> ExitCode:
+    return of_outcome(job.outcome, unfinished=unfinished)
+
+
+def worst(codes: Iterable[int]) -> int:
+    """The exit status of a call that ended in several: the worst by `SEVERITY` (0 if none)."""
+    known: list[ExitCode] = []
+    unknown: list[int] = []
+    for code in codes:
+        if code in SEVERITY:
+            known.append(ExitCode(code))
+        else:
+            unknown.append(code)
+    if unknown:
+        return max(unknown)
+    return min(known or [ExitCode.OK], key=SEVERITY.index)
+
+
+def help_text() -> str:
+    """The exit-status table of `maxjob --help`."""
+    rows = [f"  {int(code):<4} {meaning}" for code, meaning in MEANINGS.items()]
+    return "Exit status:\n" + "\n".join(rows)
