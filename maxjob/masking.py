@@ -19,9 +19,37 @@ def forms(secrets: Iterable[str | None]) -> tuple[str, ...]:
     return tuple(sorted((f for f in found if len(f) >= 4), key=len, reverse=True))
 
 
+# A piece of a secret this long is masked too: a server may echo it cut short.
+PIECE = 8
+
+
 def mask(text: str, hidden: Iterable[str]) -> str:
-    """`text` with every one of `hidden` replaced by `****`."""
+    """`text` with every one of `hidden` replaced by `****`, and so is any run of at least
+    `PIECE` characters that starts like one of them (a secret the server cut short)."""
     for secret in hidden:
         if secret in text:
             text = text.replace(secret, MASK)
+        if len(secret) > PIECE:
+            text = _mask_prefixes(text, secret)
     return text
+
+
+def _mask_prefixes(text: str, secret: str) -> str:
+    start = secret[:PIECE]
+    at = text.find(start)
+    if at < 0:
+        return text
+    parts: list[str] = []
+    done = 0
+    while at >= 0:
+        length = PIECE
+        while (
+            length < len(secret) and at + length < len(text) and text[at + length] == secret[length]
+        ):
+            length += 1
+        parts.append(text[done:at])
+        parts.append(MASK)
+        done = at + length
+        at = text.find(start, done)
+    parts.append(text[done:])
+    return "".join(parts)

@@ -239,7 +239,8 @@ class JobInfo(NamedTuple):
 
     @property
     def normalised_status(self) -> str:
-        return (self.status or "").strip().lower()
+        # No status is longer than this; cut first so that a hostile 9 MB status costs nothing.
+        return (self.status or "")[:64].strip().lower()
 
     @property
     def sub_statuses_in_order(self) -> tuple[SubStatus, ...]:

@@ -31,6 +31,7 @@ from maxjob.models import JobInfo
 from maxjob.protocol import API_VERSION
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_HEADER_BYTES = 64 * 1024
 # Room for the sleeps between attempts in the whole-call deadline.
 SLEEP_ALLOWANCE = 30.0
 USER_AGENT = f"maxjob/{__version__}"
@@ -168,11 +169,27 @@ class MaxComputeClient:
         return JobInfo.from_api(data)
 
     def get_many(
-        self, instance_ids: Iterable[str], *, concurrency: int = 8
+        self,
+        instance_ids: Iterable[str],
+        *,
+        concurrency: int = 8,
+        deadline: float | None = None,
     ) -> Generator[tuple[str, JobInfo | MaxjobError]]:
         """Fetch many jobs concurrently and yield them in the order given, each as soon as it and
-        all before it are done; at most about 2 x concurrency are held at once."""
-        return self.map_ordered(self._fetch_or_error, instance_ids, concurrency=concurrency)
+        all before it are done; at most about 2 x concurrency are held at once. Each call ends
+        by `deadline` (a `monotonic()` time) when one is given."""
+
+        def fetch(instance_id: str) -> JobInfo | MaxjobError:
+            try:
+                return self.get_job_info(instance_id, deadline=deadline)
+            except MaxjobError as exc:
+                return exc
+
+        return self.map_ordered(fetch, instance_ids, concurrency=concurrency)
+
+    def one_attempt(self) -> float:
+        """The longest one attempt may take: a poll always gets at least this much."""
+        return self.settings.connect_timeout + self.settings.read_timeout
 
     def map_ordered(
         self, work: Callable[[_T], _R], items: Iterable[_T], *, concurrency: int
@@ -203,12 +220,6 @@ class MaxComputeClient:
             for _, future in window:
                 future.cancel()
             pool.shutdown(wait=False, cancel_futures=True)
-
-    def _fetch_or_error(self, instance_id: str) -> JobInfo | MaxjobError:
-        try:
-            return self.get_job_info(instance_id)
-        except MaxjobError as exc:
-            return exc
 
     def pages(
         self,
@@ -287,6 +298,7 @@ class MaxComputeClient:
             ):
                 request = response.request
                 self._log_request(request)
+                _check_header_size(response)
                 body = self._read_body(response, end)
         except httpx.ConnectTimeout:
             raise TransientError(
@@ -352,6 +364,16 @@ class MaxComputeClient:
         self._debug(f"< HTTP {response.status_code} in {elapsed * 1000:.0f} ms")
         for name, value in response.headers.items():
             self._debug(f"<   {name}: {mask_header(name, value)}")
+
+
+def _check_header_size(response: httpx.Response) -> None:
+    # h11 stops reading an unfinished header block at 100 KiB; a finished one is held to this.
+    size = sum(len(name) + len(value) + 4 for name, value in response.headers.raw)
+    if size > MAX_HEADER_BYTES:
+        raise ResponseError(
+            f"the response's headers are {size} bytes, over the 64 KiB limit",
+            http_status=response.status_code,
+        )
 
 
 def _items(data: Any, key: str) -> list[Any]:

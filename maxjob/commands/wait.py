@@ -126,7 +126,7 @@ def run(
     with client_factory(
         options.connection, streams, pool_size=pool, fallback_region=region
     ) as client:
-        loop = _Loop(client, jobs, order, options, streams, fmt, jq)
+        loop = _Loop(client, jobs, order, options, streams, fmt, jq, deadline)
         try:
             poll(
                 loop.step,
@@ -173,8 +173,10 @@ class _Loop:
         streams: Streams,
         fmt: formats.Format,
         jq: JqProgram | None,
+        deadline: Deadline,
     ) -> None:
         self.client, self.jobs, self.order, self.options = client, jobs, order, options
+        self.deadline = deadline
         self.streams, self.fmt, self.jq = streams, fmt, jq
         self.warned: set[str] = set()
         self.status_shown = False
@@ -185,7 +187,11 @@ class _Loop:
 
     def step(self) -> bool:
         pending = [i for i in self.order if not self.jobs[i].done]
-        results = self.client.get_many(pending, concurrency=self.options.concurrency)
+        # Polls end with the wait, but each may always take one whole attempt.
+        until = max(self.deadline.at, self.deadline.clock.monotonic() + self.client.one_attempt())
+        results = self.client.get_many(
+            pending, concurrency=self.options.concurrency, deadline=until
+        )
         try:
             for instance_id, result in results:
                 waited = self.jobs[instance_id]

@@ -107,10 +107,8 @@ class Watcher:
         self._warned: set[str] = set()
 
     def fetch(self) -> JobInfo:
-        s = self.client.settings
         # A poll may always take one whole attempt, even when the wait's deadline is near.
-        one_attempt = s.connect_timeout + s.read_timeout
-        until = max(self.deadline.at, self.clock.monotonic() + one_attempt)
+        until = max(self.deadline.at, self.clock.monotonic() + self.client.one_attempt())
         job = self.client.get_job_info(self.instance_id, deadline=until)
         warn_unknown_status(self.streams, self.instance_id, job, self._warned)
         self.job = job
