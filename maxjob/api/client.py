@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import Any, NamedTuple, TypeVar
 
 import httpx
@@ -229,7 +229,7 @@ class MaxComputeClient:
         first_page: int = 1,
         page_size: int = ops.PAGE_SIZE,
         concurrency: int = 1,
-    ) -> Iterator[list[Any]]:
+    ) -> Generator[list[Any]]:
         """The `data[items]` lists of a page-numbered operation, in page order.
 
         The first page's `totalCount` tells how many pages follow; those are fetched

@@ -14,9 +14,15 @@ if TYPE_CHECKING:
 
 def build_app() -> "typer.Typer":
     """The `maxjob` app. Tests invoke it with `obj=Dependencies(...)` to inject fakes."""
+    import importlib
+    import pkgutil
+
     from maxjob import exits
     from maxjob.cli import app, commands  # noqa: F401 - registers the commands
 
+    for module in pkgutil.iter_modules(__path__):
+        if module.name.startswith("cmd_"):
+            importlib.import_module(f"{__name__}.{module.name}")
     return app.make_app(
         "Examples:\n"
         "  maxjob demo                        try everything against a built-in emulator\n"

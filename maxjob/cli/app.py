@@ -58,7 +58,20 @@ class Command(_Help, TyperCommand):
 # The commands, built into click commands only when invoked (or listed): typer would otherwise
 # inspect every signature of every command on every call, `--version` included.
 COMMANDS: dict[str, tuple[Callable[..., None], dict[str, Any]]] = {}
-ORDER: list[str] = []
+# The order of `maxjob --help`; a command not named here comes after these.
+ORDER: list[str] = [
+    "info",
+    "list",
+    "history",
+    "top",
+    "why",
+    "watch",
+    "wait",
+    "kill",
+    "demo",
+    "emulator",
+    "completion",
+]
 ALIASES: dict[str, str] = {}
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -69,8 +82,10 @@ def command(
     """Register a command function (its name is the command's) to be built when invoked."""
 
     def register(function: Callable[..., None]) -> Callable[..., None]:
-        COMMANDS[function.__name__] = (function, settings)
-        ORDER.append(function.__name__)
+        name = settings.pop("name", function.__name__)
+        COMMANDS[name] = (function, settings)
+        if name not in ORDER:
+            ORDER.append(name)
         for alias in aliases:
             ALIASES[alias] = function.__name__
         return function
@@ -80,7 +95,7 @@ def command(
 
 class Group(_Help, TyperGroup):
     def list_commands(self, ctx: Any) -> list[str]:
-        return list(ORDER)
+        return [name for name in ORDER if name in COMMANDS]
 
     def get_command(self, ctx: Any, name: str) -> Any:
         name = ALIASES.get(name, name)
@@ -252,7 +267,7 @@ def _usage_hint(message: str) -> str | None:
         return "for JSON output use -o json (and --jq EXPR to filter it)"
     unknown = re.search(r"no such command '([^']*)'", message, re.IGNORECASE)
     if unknown:
-        close = difflib.get_close_matches(unknown.group(1), [*ORDER, *ALIASES])
+        close = difflib.get_close_matches(unknown.group(1), [*COMMANDS, *ALIASES])
         if close:
             return f"did you mean {close[0]!r}?"
     return None

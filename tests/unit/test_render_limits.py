@@ -13,7 +13,7 @@ import pytest
 from maxjob.emulator.seed import FAILED_DATA
 from maxjob.render.sanitize import FIELD_LIMIT, MULTILINE_LIMIT, display, sanitize
 from maxjob.render.text import PLAIN_LIMIT
-from tests.test_render import render
+from tests.unit.test_render import render
 
 NINE_MB = 9_000_000
 VIEWS = ["table", "timeline", "timeline-lines", "plain"]

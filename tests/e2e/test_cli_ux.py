@@ -12,7 +12,7 @@ import pytest
 from maxjob.ids import parse_ref
 from tests.conftest import Emulator, run_maxjob
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COMPLETION_FILES = {
     "bash": "maxjob.bash",
     "zsh": "_maxjob",

@@ -1,7 +1,7 @@
 """Renderers: golden outputs at 80 and 140 columns, hostile text, and property tests.
 
 Regenerate the golden files after an intended change with
-`UPDATE_GOLDEN=1 python -m pytest tests/test_render.py`, then read the diff.
+`UPDATE_GOLDEN=1 python -m pytest tests/unit/test_render.py`, then read the diff.
 """
 
 from __future__ import annotations

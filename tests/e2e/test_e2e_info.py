@@ -242,7 +242,7 @@ def test_plain_separates_jobs_with_a_blank_line(emulator: Emulator) -> None:
 
 
 def test_hostile_server_text_is_inert_through_the_installed_command(emulator_with: Any) -> None:
-    from tests.test_render import BAD_CHARS, hostile_job
+    from tests.unit.test_render import BAD_CHARS, hostile_job
 
     data = hostile_job()
     emu = emulator_with([{"instanceId": "hostile", "data": {**data, "instanceId": "hostile"}}])

@@ -18,7 +18,7 @@ import pytest
 
 from maxjob import emulator as emu
 from tests.conftest import MAXJOB, Emulator, keyed_environ, run_maxjob
-from tests.servers import OK_BODY, Answer, ConnectProxy, ScriptedServer
+from tests.e2e.servers import OK_BODY, Answer, ConnectProxy, ScriptedServer
 
 RUNNING = json.dumps({"data": {"instanceId": "j1", "status": "running"}}).encode()
 DONE = json.dumps({"data": {"instanceId": "j1", "status": "success"}}).encode()
