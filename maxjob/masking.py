@@ -19,8 +19,9 @@ def forms(secrets: Iterable[str | None]) -> tuple[str, ...]:
     return tuple(sorted((f for f in found if len(f) >= 4), key=len, reverse=True))
 
 
-# A piece of a secret this long is masked too: a server may echo it cut short.
-PIECE = 8
+# A piece of a secret this long is masked too: a server may echo it cut short. Shorter pieces
+# are left alone (a key id may share a few characters with its secret).
+PIECE = 16
 
 
 def mask(text: str, hidden: Iterable[str]) -> str:
@@ -30,19 +31,19 @@ def mask(text: str, hidden: Iterable[str]) -> str:
         if secret in text:
             text = text.replace(secret, MASK)
         if len(secret) > PIECE:
-            text = _mask_prefixes(text, secret)
+            text = _mask_prefixes(text, secret, PIECE)
     return text
 
 
-def _mask_prefixes(text: str, secret: str) -> str:
-    start = secret[:PIECE]
+def _mask_prefixes(text: str, secret: str, piece: int) -> str:
+    start = secret[:piece]
     at = text.find(start)
     if at < 0:
         return text
     parts: list[str] = []
     done = 0
     while at >= 0:
-        length = PIECE
+        length = piece
         while (
             length < len(secret) and at + length < len(text) and text[at + length] == secret[length]
         ):

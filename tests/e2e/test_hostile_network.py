@@ -223,7 +223,8 @@ def test_interim_answers_are_skipped_and_each_job_gets_its_own_answer(
     assert asked == ["alpha-1", "alpha-1", "beta-2"], asked
 
 
-# 2. (maxjob refuses headers over 64 KiB; h11 stops an unfinished block at 100 KiB.) The whole-call deadline holds for the whole exchange.
+# 2. The whole-call deadline holds for the whole exchange (maxjob refuses headers over
+# 64 KiB; h11 stops an unfinished block at 100 KiB).
 
 JOB = job_body("j1", "running")
 
