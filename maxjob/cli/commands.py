@@ -64,6 +64,7 @@ def info(
         exit_status=exit_status,
         concurrency=concurrency,
         connection=connection,
+        resume=p.command_line(),
     )
     out = streams(no_color)
     deps = dependencies(ctx)

@@ -28,6 +28,8 @@ class Options:
     exit_status: bool = False
     concurrency: int = 8
     connection: ConnectionOptions = field(default_factory=ConnectionOptions)
+    # The command line as typed, for the Ctrl-C hint (the CLI fills it in).
+    resume: tuple[str, ...] = ()
 
 
 def run(
@@ -86,6 +88,12 @@ def run(
                     writer.show(instance_id, result)
                     code = exits.of_job(result) if options.exit_status else 0
                 worst = exits.worst([worst, code])
+        except KeyboardInterrupt:
+            if options.resume and "-" not in options.refs:
+                from maxjob.commands.watch import resume_hint
+
+                streams.message(resume_hint(options.resume))
+            raise
         finally:
             results.close()
             writer.finish()

@@ -138,7 +138,10 @@ def run(
         except KeyboardInterrupt:
             loop.clear_status()
             pending = [i for i in order if not jobs[i].done]
-            streams.message(resume_hint(options.resume or ("maxjob", "wait", *pending[:20])))
+            # The command as typed, its IDs replaced by those still pending.
+            words = options.resume or ("maxjob", "wait")
+            more = ("...",) if len(pending) > 20 else ()
+            streams.message(resume_hint((*words, *pending[:20])) + " ".join(("", *more)))
             return exits.ExitCode.INTERRUPTED
         loop.clear_status()
         if not loop.ended():
