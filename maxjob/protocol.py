@@ -12,7 +12,6 @@ EMPTY_BODY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b785
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # The gateway accepts x-acs-date only this close to its own clock.
 DATE_WINDOW_SECONDS = 15 * 60
-JOB_INFO_PATH = "/api/v1/jobs/{instance_id}/info"
 # Characters that stay literal when percent-encoding a path segment or a query part.
 UNRESERVED = "-_.~"
 
