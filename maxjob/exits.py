@@ -38,6 +38,7 @@ MEANINGS: dict[ExitCode, str] = {
     ExitCode.UNAVAILABLE: "network or service unavailable after retries",
     ExitCode.CANCELLED: "job cancelled",
     ExitCode.RUNNING: "job still running (info --exit-status)",
+    ExitCode.SLOWER: "history --fail-over: this run is slower than allowed",
     ExitCode.TIMED_OUT: "watch/wait reached --timeout",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
 }
@@ -85,9 +86,6 @@ def worst(codes: Iterable[int]) -> int:
     if unknown:
         return max(unknown)
     return min(known or [ExitCode.OK], key=SEVERITY.index)
-
-
-# SLOWER (9) is for `history --fail-over`, which has not landed: it joins MEANINGS with it.
 
 
 def help_text() -> str:

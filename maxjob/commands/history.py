@@ -1,0 +1,243 @@
+"""`maxjob history ID`: is this run normal? Its earlier runs, a verdict, and a gate for CI.
+
+GetJobInfo gives the job's `signature` (or, with `--by node` or when it has none, `extNodeId`),
+project and submission time; ListJobInfos then finds the earlier runs with that key in the
+`--days` before this run was submitted (windows of at most 7 days, newest first), in the same
+project unless `--all-projects`, at most `--runs` of them, newest first. This run itself, and
+anything submitted at or after it, is never among them. `history_stats` compares; `--fail-over`
+turns the comparison into exit status 9.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from maxjob import ids, listing
+from maxjob.errors import MaxjobError, UsageError
+from maxjob.exits import ExitCode
+from maxjob.history_stats import METRICS, Gate, Run, Scope, Summary, gate, summarize, summary_json
+from maxjob.models import JobInfo, epoch_to_datetime
+from maxjob.output import formats
+from maxjob.output.jq import JqProgram
+from maxjob.output.streams import Streams
+from maxjob.session import ClientFactory, ConnectionOptions, open_client
+
+if TYPE_CHECKING:
+    from maxjob.api.client import MaxComputeClient
+
+FORMATS = ("table", "plain", "json", "jsonl", "csv", "markdown")
+BY = ("signature", "node")
+MAX_DAYS = 45  # jobs of the last 45 days can be listed (the console's limit, OPERATIONS §1)
+MAX_RUNS = 1000
+DAY = 86400
+# Pages fetched at once within a window (most histories are one page a window).
+CONCURRENCY = 4
+
+
+@dataclass(frozen=True, kw_only=True)
+class Options:
+    ref: str
+    by: str = "signature"
+    all_projects: bool = False
+    days: int = 14
+    runs: int = 20
+    fail_over: float | None = None
+    metric: str = "run"
+    output: str | None = None
+    jq: str | None = None
+    utc: bool = False
+    connection: ConnectionOptions = field(default_factory=ConnectionOptions)
+    # The command line as typed, for the Ctrl-C hint (the CLI fills it in).
+    resume: tuple[str, ...] = ()
+
+
+def check(options: Options) -> None:
+    """Refuse what cannot be asked, before any request."""
+    if options.by not in BY:
+        raise UsageError(f"--by is signature or node, not {options.by!r}")
+    if options.metric not in METRICS:
+        raise UsageError(f"--metric is one of {', '.join(METRICS)}, not {options.metric!r}")
+    if not 1 <= options.days <= MAX_DAYS:
+        raise UsageError(
+            f"--days must be between 1 and {MAX_DAYS}",
+            hint="jobs of the last 45 days can be listed",
+        )
+    if not 1 <= options.runs <= MAX_RUNS:
+        raise UsageError(f"--runs must be between 1 and {MAX_RUNS}")
+    if options.fail_over is not None and not (
+        math.isfinite(options.fail_over) and options.fail_over > 0
+    ):
+        raise UsageError("--fail-over takes a ratio above 0, like 2 or 1.5")
+
+
+def key_of(job: JobInfo, by: str) -> tuple[str, str | None, str]:
+    """(`signature` or `node`, the value exactly as GetJobInfo gave it, why there is none).
+
+    By signature, a job without one falls back to its scheduler node; asked `--by node`, a job
+    without a node id is a usage error."""
+    signature = _raw_text(job, "signature")
+    node = _raw_text(job, "extNodeId")
+    if by == "node":
+        if node is None:
+            raise UsageError(
+                f"job {job.instance_id} has no scheduler node id (extNodeId)",
+                hint="compare by its SQL signature instead: leave out --by node",
+            )
+        return "node", node, ""
+    if signature is not None:
+        return "signature", signature, ""
+    if node is not None:
+        return "node", node, ""
+    return "signature", None, "this job has no SQL signature and no scheduler node id"
+
+
+def _raw_text(job: JobInfo, name: str) -> str | None:
+    # Passed back exactly as received: opaque, never trimmed or re-encoded.
+    value = job.raw.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+def body_filters(by: str, key: str, projects: tuple[str, ...] | None) -> dict[str, Any]:
+    """The ListJobInfos body without `from`/`to`, newest first."""
+    filters: dict[str, Any] = {"signatureList" if by == "signature" else "extNodeIdList": [key]}
+    if projects is not None:
+        filters["projectList"] = list(projects)
+    filters["sortByList"] = ["submittedAtTime"]
+    filters["sortOrderList"] = ["desc"]
+    return filters
+
+
+def earlier_items(
+    client: MaxComputeClient,
+    instance_id: str,
+    filters: dict[str, Any],
+    whole: listing.Window,
+    most: int,
+) -> Iterator[dict[str, Any]]:
+    """The earlier runs' items, newest first, at most `most`: never this run, only runs
+    submitted in [whole.since, whole.until). Each window of at most 7 days keeps the runs
+    submitted in it (ListJobInfos also returns runs that merely overlap it), so a run is taken
+    in one window only and the newest `most` are exact."""
+    count = 0
+    for part in listing.split(whole):
+        items = listing.jobs(client, filters, part, concurrency=CONCURRENCY)
+        try:
+            for item in items:
+                if item.get("instanceId") == instance_id:
+                    continue
+                submitted = epoch_to_datetime(item.get("submittedAtTime"))
+                if submitted is None or not part.since <= submitted.timestamp() < part.until:
+                    continue
+                yield item
+                count += 1
+                if count >= most:
+                    return
+        finally:
+            items.close()
+
+
+def run(
+    options: Options,
+    streams: Streams,
+    client_factory: ClientFactory = open_client,
+    now: Callable[[], datetime] | None = None,
+) -> int:
+    """Compare the job with its earlier runs, show it, and return the exit status."""
+    check(options)
+    ref = ids.parse_ref(options.ref)
+    jq = JqProgram(options.jq) if options.jq else None
+    fmt = formats.choose(options.output, FORMATS, streams, jq is not None)
+    try:
+        with client_factory(
+            options.connection, streams, pool_size=CONCURRENCY, fallback_region=ref.region
+        ) as client:
+            job = client.get_job_info(ref.instance_id)
+            by, key, why = key_of(job, options.by)
+            submitted = job.raw.get("submittedAtTime")
+            if job.submitted_at is None or not isinstance(submitted, int | float):
+                raise MaxjobError(
+                    f"job {ref.instance_id} has no submission time (submittedAtTime): "
+                    "cannot tell which runs came before it"
+                )
+            until = int(submitted)
+            project = _raw_text(job, "project")
+            projects = None if options.all_projects or project is None else (project,)
+            scope = Scope(
+                by, key, projects, until - options.days * DAY, until, options.days, options.runs
+            )
+            items: list[dict[str, Any]] = []
+            if key is not None:
+                filters = body_filters(by, key, projects)
+                whole = listing.Window(scope.since, scope.until)
+                items = list(earlier_items(client, ref.instance_id, filters, whole, options.runs))
+    except KeyboardInterrupt:
+        if options.resume:
+            from maxjob.commands.watch import resume_hint
+
+            streams.message(resume_hint(options.resume))
+        raise
+    moment = now() if now is not None else datetime.now(UTC)
+    this = Run.of(job, moment)
+    earlier = sorted(
+        (Run.from_item(item, moment) for item in items),
+        key=lambda r: r.job.submitted_at or datetime.min.replace(tzinfo=UTC),
+        reverse=True,
+    )
+    summary = summarize(this, earlier, why=why)
+    checked = None
+    if options.fail_over is not None:
+        checked = gate(summary, options.metric, options.fail_over)
+    show(fmt, streams, jq, this, earlier, summary, scope, checked, utc=options.utc)
+    if checked is None:
+        return ExitCode.OK
+    streams.message(f"maxjob: {checked.message(summary)}")
+    return ExitCode.SLOWER if checked.exceeded else ExitCode.OK
+
+
+def show(
+    fmt: formats.Format,
+    streams: Streams,
+    jq: JqProgram | None,
+    this: Run,
+    earlier: list[Run],
+    summary: Summary,
+    scope: Scope,
+    checked: Gate | None,
+    *,
+    utc: bool,
+) -> None:
+    """Write the history in `fmt`; where the format has no room for the verdict (`plain`, `csv`,
+    `jsonl`), it goes to stderr."""
+    from maxjob.render import history as render
+
+    if fmt.name == "json":
+        value = {
+            "job": dict(this.job.raw),
+            "runs": [dict(run.job.raw) for run in earlier],
+            "summary": summary_json(summary, scope, checked),
+        }
+        formats.emit_json(streams, value, jq, compact=False)
+        return
+    if fmt.name == "markdown":
+        streams.write(render.markdown(this, earlier, summary, scope))
+        return
+    if fmt.name == "table":
+        console = streams.console()
+        local = utc or not streams.out_is_terminal
+        console.print(render.view(this, earlier, summary, scope, utc=local, width=console.width))
+        return
+    if fmt.name == "jsonl":
+        for run in earlier:
+            formats.emit_json(streams, dict(run.job.raw), jq, compact=True)
+    elif fmt.name == "csv":
+        streams.write(render.csv_text(this, earlier))
+    else:
+        streams.write(render.plain_line(this, this=True))
+        for run in earlier:
+            streams.write(render.plain_line(run, this=False))
+    said = summary.verdict or f"{summary.reason}."
+    streams.message(f"maxjob: {said[:1].lower()}{said[1:]}")
