@@ -312,3 +312,39 @@ OneId = Annotated[
 def command_line() -> tuple[str, ...]:
     """The words of this invocation, as the user typed them after `maxjob`."""
     return ("maxjob", *sys.argv[1:])
+
+
+# `maxjob kill`.
+class KillFormat(enum.StrEnum):
+    """The formats of `kill` (`maxjob.commands.kill.FORMATS`)."""
+
+    table = "table"
+    plain = "plain"
+    json = "json"
+    jsonl = "jsonl"
+
+
+KillOutput = Annotated[
+    KillFormat | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FORMAT",
+        help=_output_help(list(KillFormat), "table on a terminal, else plain"),
+        rich_help_panel=OUTPUT,
+        show_default=False,
+        case_sensitive=False,
+    ),
+]
+WaitTimeout = Annotated[
+    float,
+    typer.Option(
+        "--wait-timeout",
+        help="How long to follow the killed jobs; exit 8 if one still runs (0 checks once).  "
+        "[default: 60s]",
+        metavar="DURATION",
+        rich_help_panel=WATCHING,
+        parser=_duration,
+        show_default=False,
+    ),
+]
