@@ -177,7 +177,8 @@ def demo(no_color: p.NoColor = False) -> None:
     epilog=(
         "Examples:\n"
         "  maxjob emulator                    serve on 127.0.0.1:8765\n"
-        "  maxjob emulator --port 0 --jobs my-jobs.json"
+        "  maxjob emulator --port 0 --jobs my-jobs.json\n"
+        "  maxjob emulator --synthetic 10000 --latency 0.02"
     ),
 )
 def emulator(
@@ -194,12 +195,25 @@ def emulator(
         float,
         typer.Option(help="Seconds added to every answer (for benchmarks).", metavar="SECONDS"),
     ] = 0.0,
+    synthetic: Annotated[
+        int,
+        typer.Option(
+            help="Add N finished jobs (synth-…, bench_project) of the last hour (for benchmarks).",
+            metavar="N",
+            min=0,
+        ),
+    ] = 0,
 ) -> None:
     """Serve a local MaxCompute OpenAPI emulator (no account needed)."""
     from maxjob.commands import emulator
 
     out = streams()
-    execute(out, lambda: emulator.run(port=port, jobs=jobs, latency=latency, streams=out))
+    execute(
+        out,
+        lambda: emulator.run(
+            port=port, jobs=jobs, latency=latency, synthetic=synthetic, streams=out
+        ),
+    )
 
 
 COMPLETE_VAR = "_MAXJOB_COMPLETE"

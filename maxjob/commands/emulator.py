@@ -8,19 +8,25 @@ from maxjob.errors import UsageError
 from maxjob.output.streams import Streams
 
 
-def run(*, port: int, jobs: str | None, latency: float, streams: Streams) -> int:
+def run(
+    *, port: int, jobs: str | None, latency: float, streams: Streams, synthetic: int = 0
+) -> int:
     from maxjob import emulator
 
     if not 0 <= port <= 65535:
         raise UsageError("--port must be between 0 and 65535")
     if latency < 0:
         raise UsageError("--latency cannot be negative")
+    if synthetic < 0:
+        raise UsageError("--synthetic cannot be negative")
     try:
         job_list = emulator.load_jobs(Path(jobs) if jobs else None)
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot load --jobs {jobs}: {exc}") from None
     try:
-        server = emulator.make_server(port=port, jobs=job_list, latency=latency)
+        server = emulator.make_server(
+            port=port, jobs=job_list, latency=latency, synthetic_jobs=synthetic
+        )
     except OSError as exc:
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
     streams.write(emulator.banner(server) + "\n")
