@@ -233,6 +233,19 @@ def sub_status_panel(
     return Panel(body, title="Substatuses", title_align="left", border_style="dim")
 
 
+# A job still waiting after this many seconds gets a pointer to `maxjob why`.
+LONG_WAIT = 300.0
+
+
+def why_pointer(job: JobInfo, figures: Figures) -> Text | None:
+    """`why so long? maxjob why ID` for a job that has waited over `LONG_WAIT` seconds and has
+    not started yet (the line above says how long); None otherwise."""
+    if job.is_finished or figures.started or figures.since is None or figures.since < LONG_WAIT:
+        return None
+    ref = display(job.instance_id) or "ID"
+    return Text(f"why so long? maxjob why {ref}", style="yellow")
+
+
 def constrained(renderable: RenderableType, width: int) -> RenderableType:
     """`renderable` no wider than `MAX_WIDTH` columns, however wide the terminal."""
     return Constrain(renderable, width=MAX_WIDTH) if width > MAX_WIDTH else renderable
@@ -246,6 +259,9 @@ def job_view(job: JobInfo, *, utc: bool, width: int, now: datetime | None = None
     summary = at_a_glance(job, figures=figures)
     if summary:
         parts.append(Text(summary, style="dim"))
+    pointer = why_pointer(job, figures)
+    if pointer is not None:
+        parts.append(pointer)
     parts.extend(_fact_panels(job, utc=utc, wide=width >= WIDE, figures=figures))
     for panel in (
         diagnostics_panel(job),

@@ -1,0 +1,77 @@
+"""`maxjob why ID`: its flags, forwarded to `maxjob.commands.why.run`."""
+
+import enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from maxjob.cli import params as p
+from maxjob.cli.app import command, dependencies, execute, streams
+
+if TYPE_CHECKING:
+    from maxjob.session import ConnectionOptions
+
+
+def _open(*args: Any, **kwargs: Any) -> Any:
+    from maxjob.session import open_client
+
+    return open_client(*args, **kwargs)
+
+
+class WhyFormat(enum.StrEnum):
+    """The formats of `why` (`maxjob.commands.why.accepted_formats`)."""
+
+    table = "table"
+    plain = "plain"
+    json = "json"
+    markdown = "markdown"
+
+
+WhyOutput = Annotated[
+    WhyFormat | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FORMAT",
+        help=p._output_help(list(WhyFormat), "table on a terminal, else plain"),
+        rich_help_panel=p.OUTPUT,
+        show_default=False,
+        case_sensitive=False,
+    ),
+]
+
+
+@command(
+    epilog=(
+        "Examples:\n"
+        "  maxjob why 20230410071055424gqt9ulc2yuo\n"
+        "  maxjob why $ID -o json | jq -r '.reasons[].text'\n"
+        "  maxjob why $ID --jq '.ahead | length'\n"
+        "\n"
+        "Reads GetJobInfo; for a job waiting for resources also ListJobSnapshotInfos (else\n"
+        "GetRunningJobs), ListQuotas and QueryQuota; for a finished job ListJobInfos."
+    ),
+)
+@p.connected
+def why(
+    ctx: typer.Context,
+    instance_id: p.OneId,
+    output: WhyOutput = None,
+    jq: p.Jq = None,
+    utc: p.Utc = False,
+    no_color: p.NoColor = False,
+    connection: "ConnectionOptions" = p.CONNECTED,
+) -> None:
+    """Where a job is and why it waits, or how it ended, with the evidence."""
+    from maxjob.commands import why
+
+    options = why.Options(
+        ref=instance_id,
+        output=None if output is None else str(output.value),
+        jq=jq,
+        utc=utc,
+        connection=connection,
+    )
+    out = streams(no_color)
+    deps = dependencies(ctx)
+    execute(out, lambda: why.run(options, out, deps.client_factory or _open))

@@ -1,0 +1,123 @@
+"""`maxjob why`: the explanation as a rich view, `key<TAB>value` lines, or Markdown.
+
+Each draws the JSON value of the explanation (`Explanation.as_json()`), so every format says the
+same thing. The view: the job and its stage, then one bullet per reason with its source in dim
+beneath; maxjob's readings (`inferred`) get `≈` instead of `•`, and what could not be seen comes
+last, in yellow. Server text is sanitised in every format; rich is imported only by `view`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from maxjob.render.sanitize import display, sanitize
+from maxjob.render.text import PLAIN_LIMIT
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+STAGE_STYLES = {
+    "control plane": "cyan",
+    "compiling": "cyan",
+    "waiting for resources": "yellow",
+    "running": "blue",
+    "finished": "green",
+    "unknown": "white",
+}
+OUTCOME_STYLES = {"succeeded": "green", "failed": "red", "cancelled": "magenta"}
+LEGEND = "≈ maxjob's reading of the data (substatus codes are not an official table)"
+
+
+def _ordered(value: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The reasons, what could not be seen last."""
+    reasons: list[dict[str, Any]] = [r for r in value.get("reasons", []) if isinstance(r, dict)]
+    return [r for r in reasons if r.get("kind") != "unseen"] + [
+        r for r in reasons if r.get("kind") == "unseen"
+    ]
+
+
+def view(value: Mapping[str, Any], *, width: int) -> RenderableType:
+    """The explanation for a person: at most 120 columns wide."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from maxjob.render.table import constrained
+
+    stage = str(value.get("stage") or "unknown")
+    head = Text()
+    head.append(display(value.get("instanceId")) or "(no instance id)", style="bold")
+    head.append("  ")
+    style = OUTCOME_STYLES.get(str(value.get("outcome")), STAGE_STYLES.get(stage, "white"))
+    head.append(f" {stage} ", style=f"bold reverse {style}")
+    parts: list[RenderableType] = [head, Text("")]
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    inferred = False
+    for reason in _ordered(value):
+        unseen = reason.get("kind") == "unseen"
+        mark = "≈" if reason.get("inferred") else "•"
+        inferred = inferred or bool(reason.get("inferred"))
+        body = Text(sanitize(str(reason.get("text", ""))), style="yellow" if unseen else "")
+        source = reason.get("source")
+        if source:
+            body.append("\n" + sanitize(str(source)), style="dim")
+        grid.add_row(Text(mark, style="yellow" if unseen else "bold"), body)
+    parts.append(grid)
+    if inferred:
+        parts.append(Text(""))
+        parts.append(Text(LEGEND, style="dim"))
+    return constrained(Group(*parts), width)
+
+
+def _scalar(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return display(value, limit=PLAIN_LIMIT)
+    if isinstance(value, bool | int | float):
+        return json.dumps(value)
+    return None
+
+
+def _flatten(value: Any, key: str) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for name, item in value.items():
+            part = sanitize(str(name), limit=200)
+            yield from _flatten(item, f"{key}.{part}" if key else part)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _flatten(item, f"{key}.{index}" if key else str(index))
+    else:
+        yield key, value
+
+
+def plain(value: Mapping[str, Any]) -> str:
+    """One `key<TAB>value` line per field of the JSON explanation, dotted for lists
+    (`reasons.0.text`), null fields left out, server text sanitised."""
+    lines = []
+    for key, item in _flatten(dict(value), ""):
+        text = _scalar(item)
+        if text is not None:
+            lines.append(f"{key}\t{text}")
+    return "\n".join(lines) + "\n"
+
+
+def markdown(value: Mapping[str, Any], *, md: Any) -> str:
+    """A bold line with the job and its stage, then one bullet per reason with its source in
+    italics; `md` is `maxjob.render.markdown` (its `escape`)."""
+    stage = str(value.get("stage") or "unknown")
+    lines = [f"**{md.escape(str(value.get('instanceId') or ''))}**: {md.escape(stage)}", ""]
+    inferred = False
+    for reason in _ordered(value):
+        mark = "≈ " if reason.get("inferred") else ""
+        inferred = inferred or bool(reason.get("inferred"))
+        lines.append(f"- {mark}{md.escape(str(reason.get('text', '')))}")
+        if reason.get("source"):
+            lines.append(f"  _{md.escape(str(reason['source']))}_")
+    if inferred:
+        lines += ["", str(md.escape(LEGEND))]
+    return "\n".join(lines) + "\n"
