@@ -266,15 +266,15 @@ def parse_json(body: bytes) -> Any:
         return value
 
     def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in result:
-                raise ValueError(f"the body repeats the key {key[:40]!r}")
-            result[key] = value
+        result = dict(pairs)  # in C; only a repeated key makes it shorter than the pairs
+        if len(result) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    raise ValueError(f"the body repeats the key {key[:40]!r}")
+                seen.add(key)
         return result
 
-    if _nesting(text) > MAX_JSON_DEPTH:
-        raise ValueError(f"the body is nested more than {MAX_JSON_DEPTH} levels deep")
     try:
         document = json.loads(
             text, parse_constant=no_constant, parse_float=finite, object_pairs_hook=unique
@@ -287,6 +287,8 @@ def parse_json(body: bytes) -> Any:
         raise ValueError(f"the body is {kind}") from None
     except RecursionError:
         raise ValueError("the body is nested too deeply") from None
+    if _nesting(document) > MAX_JSON_DEPTH:
+        raise ValueError(f"the body is nested more than {MAX_JSON_DEPTH} levels deep")
     if _SURROGATE_ESCAPE.search(text):
         _refuse_lone_surrogates(document)
     return document
@@ -309,25 +311,20 @@ def _refuse_lone_surrogates(value: Any) -> None:
                 raise ValueError("the body holds a lone surrogate (\\ud800-\\udfff)") from None
 
 
-def _nesting(text: str) -> int:
-    """The deepest bracket nesting, ignoring brackets inside strings."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
+def _nesting(document: Any) -> int:
+    """The deepest nesting of objects and arrays in a parsed document (`[[]]` is 2). Walked
+    after parsing, in a loop: the parser itself refuses nesting past Python's recursion limit
+    (RecursionError), and a walk of the parsed values costs a fraction of a scan of the text."""
+    if not isinstance(document, dict | list):
+        return 0
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        for child in value.values() if isinstance(value, dict) else value:
+            if isinstance(child, (dict, list)):
+                stack.append((child, level + 1))
     return deepest
 
 
