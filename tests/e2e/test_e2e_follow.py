@@ -196,7 +196,7 @@ def test_many_ids_are_fetched_concurrently_with_flat_memory(
     small_rss, _ = _peak_rss_kb(args, "finished\n" * 100, env)
     big_rss, seconds = _peak_rss_kb(args, "finished\n" * 1000, env)
     # One at a time would take at least 1000 x 20 ms = 20 s of server latency alone.
-    assert seconds < 20 / 3, seconds
+    assert seconds < 20 / 2, seconds  # half the sequential floor: a loaded machine is slow
     assert big_rss - small_rss < 8 * 1024, (small_rss, big_rss)
 
 

@@ -73,7 +73,8 @@ def test_retry_after_seconds_and_http_date_are_honoured(serve: Any) -> None:
     server = serve(lambda n: Answer(429, b"", {"retry-after": "1"}) if n == 0 else Answer())
     assert run_maxjob("info", "j1", endpoint=server.url).code == 0
     assert server.seen[1].at - server.seen[0].at >= 0.95
-    when = formatdate(time.time() + 2, usegmt=True)
+    # Far enough ahead that a slow start of the process still leaves a wait to honour.
+    when = formatdate(time.time() + 4, usegmt=True)
     dated = serve(lambda n: Answer(503, b"", {"retry-after": when}) if n == 0 else Answer())
     assert run_maxjob("info", "j1", endpoint=dated.url).code == 0
     assert dated.seen[1].at - dated.seen[0].at >= 0.5
