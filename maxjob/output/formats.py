@@ -35,9 +35,12 @@ FORMATS: dict[str, Format] = {
         Format("json", "the API's data object(s), as returned", is_json=True),
         Format("jsonl", "one compact JSON object a line", is_json=True),
         Format("timeline", "substatuses and their durations, as a chart", is_view=True),
+        Format("csv", "RFC 4180 with a header of the API's field names (lists of jobs)"),
     )
 }
 JOB_VIEWS = ("table", "plain", "json", "jsonl", "timeline")
+# The formats of a list of jobs (`list`; see `maxjob.output.job_list`).
+JOB_LISTS = ("table", "plain", "json", "jsonl", "csv")
 
 
 def choose(requested: str | None, accepted: Sequence[str], streams: Streams, jq: bool) -> Format:

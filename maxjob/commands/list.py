@@ -1,0 +1,179 @@
+"""`maxjob list` (alias `ls`): find jobs with ListJobInfos, filter, sort, and show them as the
+pages arrive (see `maxjob.listing` for the windows and the pages)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from maxjob import listing
+from maxjob.errors import UsageError
+from maxjob.output import formats, job_list
+from maxjob.output.jq import JqProgram
+from maxjob.output.streams import Streams
+from maxjob.render.units import human_time
+from maxjob.session import ClientFactory, ConnectionOptions, open_client
+
+FORMATS = formats.JOB_LISTS
+MAX_CONCURRENCY = 64
+DEFAULT_SORT = ("submittedAtTime:desc",)
+# What the documentation shows of `status` (OPERATIONS §1.1): no enum is published.
+DOCUMENTED_STATUSES = (
+    "running",
+    "waiting",
+    "submitted",
+    "success",
+    "failed",
+    "cancelled",
+    "terminated",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Options:
+    since: str = "1h"
+    until: str = "now"
+    statuses: tuple[str, ...] = ()
+    projects: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+    quota: str | None = None
+    types: tuple[str, ...] = ()
+    priorities: tuple[int, ...] = ()
+    signatures: tuple[str, ...] = ()
+    nodes: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()
+    diags: tuple[str, ...] = ()
+    sort: tuple[str, ...] = DEFAULT_SORT
+    limit: int = 50
+    output: str | None = None
+    jq: str | None = None
+    utc: bool = False
+    concurrency: int = 8
+    connection: ConnectionOptions = field(default_factory=ConnectionOptions)
+
+
+def parse_sort(specs: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """`FIELD[:asc|desc]` each (the direction defaults to desc) as `sortByList`, `sortOrderList`."""
+    names: list[str] = []
+    orders: list[str] = []
+    for spec in specs or DEFAULT_SORT:
+        name, colon, order = spec.strip().rpartition(":")
+        if not colon:
+            name, order = order, "desc"
+        order = order.strip().lower()
+        if not name.strip() or order not in ("asc", "desc"):
+            raise UsageError(
+                f"--sort {spec!r} is not FIELD[:asc|desc] (e.g. cuUsage:desc, submittedAtTime:asc)"
+            )
+        names.append(name.strip())
+        orders.append(order)
+    return names, orders
+
+
+def request_body(options: Options) -> dict[str, Any]:
+    """The ListJobInfos body but `from` and `to`: each filter given, verbatim, then the sort."""
+    values: dict[str, tuple[Any, ...]] = {
+        "statusList": options.statuses,
+        "projectList": options.projects,
+        "jobOwnerList": options.owners,
+        "typeList": options.types,
+        "priorityList": options.priorities,
+        "signatureList": options.signatures,
+        "extNodeIdList": options.nodes,
+        "instanceIdList": options.ids,
+        "sceneTagList": options.diags,
+    }
+    body: dict[str, Any] = {name: list(given) for name, given in values.items() if given}
+    if options.quota is not None:
+        body["quotaNickname"] = options.quota
+    body["sortByList"], body["sortOrderList"] = parse_sort(options.sort)
+    return body
+
+
+def run(options: Options, streams: Streams, client_factory: ClientFactory = open_client) -> int:
+    """List the jobs; 0 when the listing succeeded, matches or not."""
+    if options.limit < 0:
+        raise UsageError("--limit must be 0 (all) or more")
+    if not 1 <= options.concurrency <= MAX_CONCURRENCY:
+        raise UsageError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}")
+    now = datetime.now(UTC)
+    whole = listing.window(options.since, options.until, now=now)
+    body = request_body(options)
+    jq = JqProgram(options.jq) if options.jq else None
+    fmt = formats.choose(options.output, FORMATS, streams, jq is not None)
+    utc = options.utc or not streams.out_is_terminal
+    page_size = 100
+    writer = job_list.writer(
+        fmt,
+        streams,
+        jq=jq,
+        now=now,
+        utc=utc,
+        sample=min(options.limit or page_size, page_size),
+        sorted_by=body["sortByList"][:1],
+    )
+    tally = listing.Tally()
+    with client_factory(options.connection, streams, pool_size=options.concurrency) as client:
+        chunks = listing.batches(
+            client,
+            body,
+            whole,
+            limit=options.limit,
+            concurrency=options.concurrency,
+            page_size=page_size,
+            tally=tally,
+        )
+        try:
+            for chunk in chunks:
+                writer.write(chunk)
+        except UsageError as exc:
+            if exc.code is None:
+                raise
+            # The service refused the request as sent (ILLEGAL_ARGUMENT and the like).
+            exc.hint = exc.hint or refused_hint(whole, now)
+            raise
+        finally:
+            chunks.close()
+    writer.finish(tally)
+    if not tally.shown:
+        streams.message(no_match(options, whole, utc=options.utc))
+    return 0
+
+
+def refused_hint(whole: listing.Window, now: datetime) -> str:
+    days = (now.timestamp() - whole.since) / 86400
+    if days > 44:
+        return (
+            "jobs can be listed about 45 days back (the console's limit): "
+            "try a later --since, such as --since 44d"
+        )
+    return "check the filter values and --sort fields; --debug shows the request as sent"
+
+
+def no_match(options: Options, whole: listing.Window, *, utc: bool) -> str:
+    """One line: nothing matched, in which window and with which filters."""
+    since = human_time(datetime.fromtimestamp(whole.since, UTC), utc=utc)
+    until = human_time(datetime.fromtimestamp(whole.until, UTC), utc=utc)
+    given = [
+        f"{flag} {','.join(str(v) for v in values)}"
+        for flag, values in (
+            ("--status", options.statuses),
+            ("--project", options.projects),
+            ("--owner", options.owners),
+            ("--quota", (options.quota,) if options.quota is not None else ()),
+            ("--type", options.types),
+            ("--priority", options.priorities),
+            ("--signature", options.signatures),
+            ("--node", options.nodes),
+            ("--id", options.ids),
+            ("--diag", options.diags),
+        )
+        if values
+    ]
+    line = f"maxjob: no jobs matched from {since} to {until}"
+    if given:
+        line += f" with {' '.join(given)}"
+    if options.statuses:
+        line += f" (statuses the documentation shows: {', '.join(DOCUMENTED_STATUSES)})"
+    return line

@@ -1,0 +1,159 @@
+"""A list of jobs (ListJobInfos items) as rows: the outcome, the figures, and the `plain` and
+`csv` lines. No rich (the `table` is in `list_table`).
+
+A row's figures are `info`'s: the item is read as a `JobInfo` and its durations come from
+`phases.job_figures` at the listing's frozen `now`, so a job reads the same in `list` and `info`.
+Every server string is sanitised here (`display`), never in `json`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from maxjob.models import JobInfo, outcome_from_substatus
+from maxjob.render.phases import job_figures
+from maxjob.render.sanitize import display
+from maxjob.render.units import core_hours, rfc3339
+
+# A string as long as this is shown cut; `json` has it whole.
+TEXT_LIMIT = 2000
+# The columns of `plain` (tab-separated, no header), in order; the README documents them.
+PLAIN_COLUMNS = (
+    "instanceId",
+    "outcome",
+    "project",
+    "jobOwner",
+    "submitted (RFC 3339, UTC)",
+    "waited (s)",
+    "ran (s)",
+    "core-hours",
+    "inputBytes",
+    "quotaNickname",
+)
+# The header of `csv`: the API's names of the table's fields (the outcome is `status`).
+CSV_FIELDS = (
+    "instanceId",
+    "status",
+    "project",
+    "jobOwner",
+    "submittedAtTime",
+    "waitingTime",
+    "runningTime",
+    "cuUsage",
+    "inputBytes",
+    "quotaNickname",
+)
+# What a spreadsheet would run as a formula (OWASP's CSV injection list).
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+class JobRow(NamedTuple):
+    """One job of a list, as every text format shows it (strings already sanitised)."""
+
+    instance_id: str
+    outcome: str
+    finished: bool
+    project: str
+    owner: str
+    submitted: datetime | None
+    waited: float | None
+    ran: float | None
+    core_hours: float | None
+    input_bytes: float | None
+    quota: str
+
+
+def outcome(job: JobInfo) -> str:
+    """`succeeded`, `failed` or `cancelled` as `info` tells them; `ended` for a job whose
+    status is only `terminated` and whose item has no substatus to say how (ListJobInfos has
+    none): never a guess. A job still going shows its status (`running`, `waiting`, ...)."""
+    if not job.is_finished:
+        return display(job.status, limit=64).lower() or "unknown"
+    if job.normalised_status == "terminated":
+        last = job.current_sub_status
+        found = outcome_from_substatus(last.code if last else None)
+        return found.value if found else "ended"
+    told = job.outcome
+    return told.value if told else "ended"
+
+
+def job_row(item: Mapping[str, Any], now: datetime) -> JobRow:
+    """The row of one ListJobInfos item at `now` (the listing's frozen clock)."""
+    job = JobInfo.from_api(item)
+    figures = job_figures(job, now)
+    return JobRow(
+        instance_id=display(job.instance_id, limit=TEXT_LIMIT),
+        outcome=outcome(job),
+        finished=job.is_finished,
+        project=display(job.project, limit=TEXT_LIMIT),
+        owner=display(job.job_owner, limit=TEXT_LIMIT),
+        submitted=job.submitted_at,
+        waited=figures.waited,
+        ran=figures.ran,
+        core_hours=None if job.cu_usage is None else core_hours(job.cu_usage),
+        input_bytes=job.input_bytes,
+        quota=display(job.quota_nickname, limit=TEXT_LIMIT),
+    )
+
+
+def _seconds(value: float | None) -> str:
+    return "" if value is None else str(round(value))
+
+
+def _decimal(value: float | None, places: int) -> str:
+    if value is None:
+        return ""
+    text = f"{value:.{places}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if value == int(value) else repr(value)
+
+
+def plain_line(row: JobRow) -> str:
+    """`PLAIN_COLUMNS`, tab-separated: machine units (seconds, core-hours, bytes), times in
+    RFC 3339 UTC, an unknown value empty."""
+    cells = (
+        row.instance_id,
+        row.outcome,
+        row.project,
+        row.owner,
+        rfc3339(row.submitted) if row.submitted else "",
+        _seconds(row.waited),
+        _seconds(row.ran),
+        _decimal(row.core_hours, 4),
+        _number(row.input_bytes),
+        row.quota,
+    )
+    return "\t".join(cells)
+
+
+def csv_cells(item: Mapping[str, Any]) -> list[str]:
+    """`CSV_FIELDS` of an item: numbers as the API wrote them, text sanitised like `plain` and
+    kept from being read as a spreadsheet formula (a leading `'`), anything else empty."""
+    cells = []
+    for name in CSV_FIELDS:
+        value = item.get(name)
+        if isinstance(value, str):
+            text = display(value, limit=TEXT_LIMIT)
+            cells.append("'" + text if text.startswith(_FORMULA_STARTS) else text)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            cells.append(json.dumps(value))
+        else:
+            cells.append("")
+    return cells
+
+
+def footer(shown: int, matched: int, *, complete: bool, exact: bool) -> str:
+    """`12 jobs`, or `50 of 1,234 jobs (--limit 0 for all)`."""
+    noun = "job" if matched == 1 else "jobs"
+    if complete or shown >= matched:
+        return f"{shown:,} {'job' if shown == 1 else 'jobs'}"
+    about = "" if exact else "about "
+    return f"{shown:,} of {about}{matched:,} {noun} (--limit N for more, 0 for all)"

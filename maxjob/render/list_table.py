@@ -1,0 +1,188 @@
+"""The `table` of `list`: one line per job, its columns fitted to the terminal's width.
+
+The widths are decided once, from the first rows (a page), so that later rows can be printed as
+their pages arrive. Each column, by rank, gets its widest value if it fits; a text column that
+does not may take what is left (at least `MIN_TEXT`), cut with `…`; the others are left out. The
+ID and the outcome come first (an ID is never cut), then a column the list is sorted by. Every
+cell is a `rich.text.Text` of sanitised text: never markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from rich.cells import cell_len
+from rich.text import Text
+
+from maxjob.render.job_list import JobRow
+from maxjob.render.phases import OUTCOME_STYLES, STATUS_STYLES
+from maxjob.render.units import amount, binary_bytes, duration
+
+GAP = 2
+# A text column narrowed to make room keeps at least this much.
+MIN_TEXT = 8
+EMPTY = "-"
+
+
+class Column(NamedTuple):
+    key: str
+    header: str
+    rank: int  # the order in which columns get room; lower first
+    right: bool = False  # numbers align right
+    flex: bool = False  # text that may be cut to fit
+    cap: int = 0  # at most this wide (0: its widest value)
+
+
+COLUMNS = (
+    Column("id", "ID", 0, cap=64),
+    Column("outcome", "OUTCOME", 1, cap=16),
+    Column("project", "PROJECT", 4, flex=True, cap=28),
+    Column("owner", "OWNER", 7, flex=True, cap=36),
+    Column("submitted", "SUBMITTED", 2),
+    Column("waited", "WAITED", 5, right=True),
+    Column("ran", "RAN", 3, right=True),
+    Column("cu", "CU-HOURS", 6, right=True),
+    Column("input", "INPUT", 8, right=True),
+    Column("quota", "QUOTA", 9, flex=True, cap=24),
+)
+# The column that shows an API sort field: sorting by it gives it room first.
+SORT_COLUMNS = {
+    "submittedAtTime": "submitted",
+    "waitingTime": "waited",
+    "runningTime": "ran",
+    "cuUsage": "cu",
+    "inputBytes": "input",
+}
+
+
+class Layout(NamedTuple):
+    columns: tuple[tuple[Column, int], ...]
+    width: int
+    utc: bool
+
+
+def submitted_text(moment: datetime | None, *, utc: bool) -> str:
+    """`11-30 08:00`: a listing reaches 45 days back at most, so the year goes without saying."""
+    if moment is None:
+        return ""
+    shown = moment.astimezone(UTC) if utc else moment.astimezone()
+    return shown.strftime("%m-%d %H:%M")
+
+
+def cells(row: JobRow, *, utc: bool) -> dict[str, str]:
+    """The text of each column for one job."""
+    return {
+        "id": row.instance_id,
+        "outcome": row.outcome,
+        "project": row.project,
+        "owner": row.owner,
+        "submitted": submitted_text(row.submitted, utc=utc),
+        "waited": duration(row.waited),
+        "ran": duration(row.ran),
+        "cu": "" if row.core_hours is None else amount(row.core_hours),
+        "input": binary_bytes(row.input_bytes),
+        "quota": row.quota,
+    }
+
+
+def header_text(column: Column, *, utc: bool) -> str:
+    return "SUBMITTED (UTC)" if column.key == "submitted" and utc else column.header
+
+
+def layout(
+    rows: Sequence[JobRow], width: int, *, utc: bool, sorted_by: Collection[str] = ()
+) -> Layout:
+    """The columns that fit in `width`, and their widths, for rows like `rows`."""
+    texts = [cells(row, utc=utc) for row in rows]
+    natural: dict[str, int] = {}
+    for column in COLUMNS:
+        widest = max(
+            [cell_len(header_text(column, utc=utc))]
+            + [cell_len(text[column.key] or EMPTY) for text in texts]
+        )
+        natural[column.key] = min(widest, column.cap) if column.cap else widest
+    promoted = {SORT_COLUMNS[name] for name in sorted_by if name in SORT_COLUMNS}
+
+    def rank(column: Column) -> tuple[int, int]:
+        if column.rank <= 1:
+            return (0, column.rank)
+        return (1 if column.key in promoted else 2, column.rank)
+
+    chosen: dict[str, int] = {}
+    used = -GAP
+    for column in sorted(COLUMNS, key=rank):
+        room = width - used - GAP
+        if natural[column.key] <= room:
+            chosen[column.key] = natural[column.key]
+        elif column.flex and room >= MIN_TEXT:
+            chosen[column.key] = room  # cut: the last column that gets room
+        elif column.key == "id":  # the ID is always shown, cut only by the screen's edge
+            chosen[column.key] = natural["id"]
+        else:
+            continue
+        used += GAP + chosen[column.key]
+    return Layout(
+        tuple((column, chosen[column.key]) for column in COLUMNS if column.key in chosen),
+        width,
+        utc,
+    )
+
+
+def _cell(text: str, column: Column, size: int, style: str = "") -> Text:
+    cell = Text(text or EMPTY, style=style if text else "dim")
+    if column.key == "id" and cell.cell_len > size:
+        return cell  # never cut: the line is cut at the screen's edge instead
+    if column.right:
+        cell.truncate(size, overflow="ellipsis")
+        cell.align("right", size)
+    else:
+        cell.truncate(size, overflow="ellipsis", pad=True)
+    return cell
+
+
+def _line(parts: Sequence[Text], width: int) -> Text:
+    line = Text(" " * GAP).join(parts)
+    line.rstrip()
+    line.truncate(width, overflow="ellipsis")
+    return line
+
+
+def header_line(shape: Layout) -> Text:
+    return _line(
+        [
+            _cell(header_text(column, utc=shape.utc), column, size, "bold")
+            for column, size in shape.columns
+        ],
+        shape.width,
+    )
+
+
+def outcome_style(row: JobRow) -> str:
+    for outcome, style in OUTCOME_STYLES.items():
+        if row.outcome == outcome.value:
+            return style
+    if row.finished:
+        return ""  # ended: how is not known
+    return STATUS_STYLES.get(row.outcome, "")
+
+
+def row_line(row: JobRow, shape: Layout) -> Text:
+    texts = cells(row, utc=shape.utc)
+    return _line(
+        [
+            _cell(
+                texts[column.key],
+                column,
+                size,
+                outcome_style(row) if column.key == "outcome" else "",
+            )
+            for column, size in shape.columns
+        ],
+        shape.width,
+    )
+
+
+def footer_line(text: str) -> Text:
+    return Text(text, style="dim")

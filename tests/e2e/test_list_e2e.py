@@ -1,0 +1,130 @@
+"""The installed `maxjob list` against `maxjob emulator` on loopback: the jobs `info` answers
+for, with the same figures; the alias; a window the service refuses; the table in a real
+terminal at 60, 80 and 160 columns, with and without colour; synthetic jobs paged in full."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import MAXJOB, Emulator, keyed_environ, run_maxjob
+from tests.e2e.pty_run import PtyProcess
+from tests.e2e.test_imports import HEAVY_FOR_DATA, imported, offenders
+
+SHARED = (
+    "instanceId",
+    "status",
+    "project",
+    "jobOwner",
+    "jobType",
+    "priority",
+    "quotaNickname",
+    "quotaType",
+    "signature",
+    "submittedAtTime",
+    "runningAtTime",
+    "inputBytes",
+    "extNodeId",
+    "sceneResults",
+)
+FINISHED = ("endAtTime", "runningTime", "totalTime", "cuUsage", "memoryUsage")
+
+
+def listed(emulator: Emulator, *args: str) -> Any:
+    result = run_maxjob("list", *args, endpoint=emulator.url)
+    assert result.code == 0, result.err
+    return result
+
+
+def test_list_finds_the_jobs_info_answers_for_with_the_same_figures(emulator: Emulator) -> None:
+    items = json.loads(listed(emulator, "--since", "30d", "--limit", "0", "-o", "json").out)
+    ids = [i["instanceId"] for i in items]
+    assert len(ids) == len(set(ids)) > 40
+    assert {"running", "queued", "hist-steady", "hist-steady-r12", "cancelled"} <= set(ids)
+    submitted = [i["submittedAtTime"] for i in items]
+    assert submitted == sorted(submitted, reverse=True)
+    info = run_maxjob("info", *ids, "-o", "json", endpoint=emulator.url)
+    assert info.code == 0, info.err
+    for item, job in zip(items, json.loads(info.out), strict=True):
+        for name in SHARED:
+            assert item.get(name) == job.get(name), (item["instanceId"], name)
+        if "runningAtTime" in job:  # a job still waiting waits longer by the second
+            assert item["waitingTime"] == job["waitingTime"], item["instanceId"]
+        if job["status"] in ("success", "failed", "cancelled"):
+            for name in FINISHED:
+                assert item.get(name) == job.get(name), (item["instanceId"], name)
+        else:
+            assert item["endAtTime"] == 0
+    # The plain line shows info's figures: seconds, core-hours, bytes.
+    plain = listed(emulator, "--since", "30d", "--id", "hist-steady-r04").out
+    cells = plain.rstrip("\n").split("\t")
+    job = next(j for j in json.loads(info.out) if j["instanceId"] == "hist-steady-r04")
+    assert cells[0:3] == ["hist-steady-r04", "failed", job["project"]]
+    assert cells[5:7] == [str(job["waitingTime"]), str(job["runningTime"])]
+    assert float(cells[7]) == pytest.approx(job["cuUsage"] * 100 / 3600, abs=1e-4)
+    assert cells[8] == str(job["inputBytes"])
+
+
+def test_filters_reach_the_emulator(emulator: Emulator) -> None:
+    out = listed(
+        emulator, "--quota", "os_bigdata", "--status", "waiting", "--sort", "priority:asc"
+    ).out
+    assert [line.split("\t")[0] for line in out.splitlines()][:2] == [
+        "bd-urgent-fix",
+        "bd-early-batch",
+    ]
+    skew = listed(emulator, "--since", "30d", "--diag", "DataSkew", "-p", "sales_dw").out
+    assert [line.split("\t")[0] for line in skew.splitlines()] == ["hist-steady-r04"]
+
+
+def test_ls_is_list_and_no_match_says_so(emulator: Emulator) -> None:
+    result = run_maxjob("ls", "--status", "nope", endpoint=emulator.url)
+    assert (result.code, result.out) == (0, "")
+    assert result.err.startswith("maxjob: no jobs matched from ")
+
+
+def test_a_window_the_service_refuses_is_one_line_and_a_hint(emulator: Emulator) -> None:
+    result = run_maxjob("list", "--since", "60d", endpoint=emulator.url)
+    assert result.code == 2 and result.out == ""
+    error, hint = result.err.splitlines()
+    assert error.startswith("maxjob: error: Only jobs of the last 45 days can be listed")
+    assert "(ILLEGAL_ARGUMENT, request id emu-" in error
+    assert hint.startswith("maxjob: hint: jobs can be listed about 45 days back")
+
+
+@pytest.mark.parametrize(("columns", "color"), [(60, True), (80, False), (160, True)])
+def test_the_table_at_a_terminal(
+    emulator: Emulator, tmp_path: Path, columns: int, color: bool
+) -> None:
+    env = keyed_environ(tmp_path, emulator.url)
+    env["TZ"] = "Asia/Shanghai"
+    if not color:
+        env["NO_COLOR"] = "1"
+    process = PtyProcess.start([MAXJOB, "list", "--limit", "12"], env, columns=columns)
+    try:
+        assert process.wait(15) == 0, process.text
+        assert ("\x1b[" in process.text) is color
+        rows = [row for row in process.screen() if row]
+    finally:
+        process.close()
+    assert all(len(row) <= columns for row in rows)
+    assert rows[0].split()[:3] == ["ID", "OUTCOME", "PROJECT"]
+    assert "(UTC)" not in rows[0]  # local time on a terminal
+    assert rows[-1].startswith("12 of ") and rows[-1].endswith("(--limit N for more, 0 for all)")
+    assert len(rows) == 14
+    assert all(not row.startswith(" ") for row in rows[1:-1])  # IDs whole, at the left
+    if columns == 160:
+        assert rows[0].split()[-1] == "QUOTA"
+
+
+def test_synthetic_jobs_page_in_full_without_rich(emulator_with: Any, tmp_path: Path) -> None:
+    emulator = emulator_with(None, "--synthetic", "250")
+    out = listed(emulator, "-p", "bench_project", "--limit", "0", "-o", "jsonl").out
+    ids = [json.loads(line)["instanceId"] for line in out.splitlines()]
+    assert len(ids) == len(set(ids)) == 250
+    env = keyed_environ(tmp_path, emulator.url)
+    names = imported(["list", "-p", "bench_project", "-o", "jsonl"], env)
+    assert "maxjob.listing" in names and offenders(names, HEAVY_FOR_DATA) == []

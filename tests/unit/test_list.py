@@ -1,0 +1,502 @@
+"""`maxjob list` without a network: the request body of every flag, windows and pages (in order
+however they answer, each job once, no page past the limit), the outcome and figures of a row,
+and the plain, csv and table renderings (sanitised, fitted to 60, 80 and 160 columns)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from maxjob import listing
+from maxjob.api.operations import Operation
+from maxjob.commands import list as list_command
+from maxjob.emulator.seed import FAILED_DATA, FINISHED_DATA
+from maxjob.errors import ServiceError, UsageError
+from maxjob.models import JobInfo
+from maxjob.render import job_list, list_table
+from maxjob.render.phases import job_figures
+from maxjob.render.units import amount, binary_bytes, core_hours, duration
+
+NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
+T = int(NOW.timestamp())
+
+
+def item(instance_id: str, submitted: int, **fields: Any) -> dict[str, Any]:
+    return {"instanceId": instance_id, "submittedAtTime": submitted, "status": "success", **fields}
+
+
+class FakeClient:
+    """Answers ListJobInfos from a list of items per window (`from`, `to`), sorted as asked;
+    records every call; `gate(from, page)` may hold a page back (it runs on the caller's
+    thread, so it can wait for another page)."""
+
+    def __init__(
+        self,
+        windows: dict[tuple[int, int], list[dict[str, Any]]] | None = None,
+        *,
+        every: list[dict[str, Any]] | None = None,
+        gate: Callable[[int, int], None] | None = None,
+        fail: Callable[[int, int], Exception | None] | None = None,
+    ) -> None:
+        self.windows = windows or {}
+        self.every = every
+        self.gate = gate
+        self.fail = fail
+        self.calls: list[tuple[dict[str, Any], int, int]] = []
+        self.answered: list[tuple[int, int]] = []
+        self.lock = threading.Lock()
+
+    def call(self, operation: Operation, **_: Any) -> Any:
+        body = json.loads(operation.body)
+        query = dict(operation.query)
+        number, size = int(query["pageNumber"]), int(query["pageSize"])
+        with self.lock:
+            self.calls.append((body, number, size))
+        if self.gate:
+            self.gate(body["from"], number)
+        if self.fail and (error := self.fail(body["from"], number)):
+            raise error
+        rows = (
+            self.every
+            if self.every is not None
+            else self.windows.get((body["from"], body["to"]), [])
+        )
+        rows = sorted(rows, key=listing.order_key(body))
+        with self.lock:
+            self.answered.append((body["from"], number))
+        start = (number - 1) * size
+        return {"totalCount": len(rows), "jobInfoList": rows[start : start + size]}
+
+
+def ids(items: Any) -> list[str]:
+    return [i["instanceId"] for i in items]
+
+
+# -- the request -----------------------------------------------------------------------------------
+
+
+def test_every_filter_goes_verbatim_to_its_field() -> None:
+    options = list_command.Options(
+        statuses=("Failed", "running"),
+        projects=("sales_dw",),
+        owners=("ALIYUN$a@b.com", "RAM$c d"),
+        quota="默认预付费Quota_p",
+        types=("SQL",),
+        priorities=(0, 9),
+        signatures=("i094KijGrN3kOXZ74kbexB77XQY=",),
+        nodes=("76358164",),
+        ids=("20230410050036549gfmsdwf60gg",),
+        diags=("DataSkew",),
+        sort=("cuUsage", "submittedAtTime:ASC"),
+    )
+    assert list_command.request_body(options) == {
+        "statusList": ["Failed", "running"],
+        "projectList": ["sales_dw"],
+        "jobOwnerList": ["ALIYUN$a@b.com", "RAM$c d"],
+        "typeList": ["SQL"],
+        "priorityList": [0, 9],
+        "signatureList": ["i094KijGrN3kOXZ74kbexB77XQY="],
+        "extNodeIdList": ["76358164"],
+        "instanceIdList": ["20230410050036549gfmsdwf60gg"],
+        "sceneTagList": ["DataSkew"],
+        "quotaNickname": "默认预付费Quota_p",
+        "sortByList": ["cuUsage", "submittedAtTime"],
+        "sortOrderList": ["desc", "asc"],
+    }
+
+
+def test_no_filter_sends_only_the_default_sort() -> None:
+    assert list_command.request_body(list_command.Options()) == {
+        "sortByList": ["submittedAtTime"],
+        "sortOrderList": ["desc"],
+    }
+
+
+@pytest.mark.parametrize("spec", ["cuUsage:up", ":desc", "", "a:b:c"])
+def test_a_bad_sort_is_a_usage_error(spec: str) -> None:
+    with pytest.raises(UsageError, match="FIELD"):
+        list_command.parse_sort((spec,))
+
+
+def test_a_field_with_a_colon_keeps_it() -> None:
+    assert list_command.parse_sort(("ns:field:asc",)) == (["ns:field"], ["asc"])
+
+
+# -- windows and pages -----------------------------------------------------------------------------
+
+
+def test_a_long_window_is_split_newest_first_into_weeks() -> None:
+    whole = listing.Window(T - 20 * 86400, T)
+    parts = listing.split(whole)
+    assert parts == [
+        listing.Window(T - 7 * 86400, T),
+        listing.Window(T - 14 * 86400, T - 7 * 86400),
+        listing.Window(T - 20 * 86400, T - 14 * 86400),
+    ]
+
+
+def test_pages_are_yielded_in_order_when_a_later_page_answers_first() -> None:
+    page3_done = threading.Event()
+
+    def gate(since: int, number: int) -> None:
+        if number == 2:  # page 2 answers only after page 3 has
+            assert page3_done.wait(5)
+
+    jobs = [item(f"j{n:03d}", T - n) for n in range(250)]
+    client = FakeClient(every=jobs, gate=gate)
+    original = client.call
+
+    def call(operation: Operation, **kwargs: Any) -> Any:
+        answer = original(operation, **kwargs)
+        if dict(operation.query)["pageNumber"] == "3":
+            page3_done.set()
+        return answer
+
+    client.call = call
+    found = list(listing.jobs(client, {}, listing.Window(T - 3600, T), concurrency=4))
+    assert ids(found) == [f"j{n:03d}" for n in range(250)]
+    assert [n for _, n in client.answered].index(3) < [n for _, n in client.answered].index(2)
+
+
+def test_batches_are_whole_pages_and_stop_at_the_limit_without_asking_for_more() -> None:
+    jobs = [item(f"j{n:03d}", T - n) for n in range(1000)]
+    client = FakeClient(every=jobs)
+    tally = listing.Tally()
+    batches = list(
+        listing.batches(
+            client,
+            {},
+            listing.Window(T - 3600, T),
+            limit=150,
+            concurrency=8,
+            tally=tally,
+        )
+    )
+    assert [len(b) for b in batches] == [100, 50]
+    assert sorted(n for _, n, _ in client.calls) == [1, 2]  # no page it did not need
+    assert (tally.shown, tally.total, tally.complete) == (150, 1000, False)
+
+
+def test_all_pages_with_limit_zero() -> None:
+    jobs = [item(f"j{n:04d}", T - n) for n in range(1234)]
+    client = FakeClient(every=jobs)
+    tally = listing.Tally()
+    found = list(listing.jobs(client, {}, listing.Window(T - 60, T), concurrency=3, tally=tally))
+    assert ids(found) == ids(jobs)
+    assert sorted(n for _, n, _ in client.calls) == list(range(1, 14))
+    assert all(size == 100 for _, _, size in client.calls)
+    assert tally.complete and tally.shown == tally.matched == 1234
+
+
+def test_a_job_in_two_pages_or_two_windows_is_shown_once() -> None:
+    week = 7 * 86400
+    straddler = item("straddler", T - week - 60, endAtTime=T - week + 60)
+    newer = [item("new-1", T - 100), straddler]
+    older = [straddler, item("old-1", T - week - 3600)]
+    client = FakeClient({(T - week, T): newer, (T - 2 * week, T - week): older})
+    tally = listing.Tally()
+    whole = listing.Window(T - 2 * week, T)
+    found = list(listing.jobs(client, {}, whole, tally=tally))
+    assert ids(found) == ["new-1", "straddler", "old-1"]
+    assert (tally.windows, tally.total, tally.duplicates, tally.matched) == (2, 4, 1, 3)
+    # Within one window, a page that repeats a job (the listing moved) shows it once too.
+    repeat = FakeClient(every=[item("a", T - 1), item("a", T - 1), item("b", T - 2)])
+    assert ids(listing.jobs(repeat, {}, listing.Window(T - 60, T))) == ["a", "b"]
+
+
+def test_windows_are_merged_on_the_requested_sort() -> None:
+    week = 7 * 86400
+    newer = [item("n-small", T - 10, cuUsage=5), item("n-big", T - 20, cuUsage=50)]
+    older = [item("o-mid", T - week - 10, cuUsage=20), item("o-huge", T - week - 20, cuUsage=90)]
+    client = FakeClient({(T - week, T): newer, (T - 2 * week, T - week): older})
+    body = {"sortByList": ["cuUsage"], "sortOrderList": ["desc"]}
+    whole = listing.Window(T - 2 * week, T)
+    found = list(listing.jobs(client, body, whole, limit=3))
+    assert ids(found) == ["o-huge", "n-big", "o-mid"]
+    # Every window's first page is asked for at once, before anything is shown.
+    assert sorted(number for _, number, _ in client.calls) == [1, 1]
+
+
+def test_order_key_sorts_text_descending_and_missing_last() -> None:
+    key = listing.order_key({"sortByList": ["jobOwner"], "sortOrderList": ["desc"]})
+    rows = [{"jobOwner": "b"}, {}, {"jobOwner": "c"}, {"jobOwner": "a"}]
+    assert [r.get("jobOwner") for r in sorted(rows, key=key)] == ["c", "b", "a", None]
+    default = listing.order_key({})
+    assert sorted([{"submittedAtTime": 1}, {"submittedAtTime": 3}], key=default)[0] == {
+        "submittedAtTime": 3
+    }
+
+
+def test_a_failed_page_raises_where_it_would_have_been_shown() -> None:
+    jobs = [item(f"j{n:03d}", T - n) for n in range(300)]
+
+    def fail(since: int, number: int) -> Exception | None:
+        return ServiceError("boom", code="InternalError") if number == 2 else None
+
+    client = FakeClient(every=jobs, fail=fail)
+    seen = []
+    with pytest.raises(ServiceError, match="boom"):
+        for found in listing.jobs(client, {}, listing.Window(T - 60, T)):
+            seen.append(found)
+    assert len(seen) == 100
+
+
+# -- rows ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"status": "success"}, "succeeded"),
+        ({"status": "Failed"}, "failed"),
+        ({"status": "cancelled"}, "cancelled"),
+        ({"status": "terminated"}, "ended"),  # ListJobInfos has no substatus: never a guess
+        ({"status": "terminated", "jobSubStatusList": [{"code": 1054}]}, "failed"),
+        ({"status": "terminated", "jobSubStatusList": [{"code": 1032}]}, "ended"),
+        ({"status": "running"}, "running"),
+        ({"status": "Waiting"}, "waiting"),
+        ({"status": "\x1b[2Jodd"}, "\\x1b[2jodd"),
+        ({}, "unknown"),
+    ],
+)
+def test_the_outcome_is_told_as_info_tells_it_or_ended(
+    fields: dict[str, Any], expected: str
+) -> None:
+    assert job_list.outcome(JobInfo.from_api(fields)) == expected
+
+
+@pytest.mark.parametrize("data", [FINISHED_DATA, FAILED_DATA], ids=["finished", "failed"])
+def test_a_row_has_the_figures_info_shows(data: dict[str, Any]) -> None:
+    listed = {k: v for k, v in data.items() if k != "jobSubStatusList"}
+    row = job_list.job_row(listed, NOW)
+    job = JobInfo.from_api(data)
+    figures = job_figures(job, NOW)
+    texts = list_table.cells(row, utc=True)
+    assert texts["waited"] == duration(figures.waited)
+    assert texts["ran"] == duration(figures.ran)
+    assert texts["cu"] == amount(core_hours(data["cuUsage"]))
+    assert texts["input"] == binary_bytes(data["inputBytes"])
+
+
+def test_a_running_job_runs_until_the_listings_now() -> None:
+    running = item("r", T - 600, status="running", runningAtTime=T - 500, waitingTime=100)
+    running["endAtTime"] = 0  # how ListJobInfos says "not yet"
+    row = job_list.job_row(running, NOW)
+    assert (row.waited, row.ran, row.finished) == (100, 500, False)
+
+
+HOSTILE = {
+    "instanceId": "evil\x1b[31m",
+    "status": "failed",
+    "project": "[bold]p[/bold]\t\u202e",
+    "jobOwner": '=HYPERLINK("http://x")',
+    "submittedAtTime": T - 100,
+    "waitingTime": 5,
+    "runningTime": 90,
+    "cuUsage": 36,
+    "inputBytes": 1288490188.8,
+    "quotaNickname": 'q,"x"\nnext',
+    "extra": "kept",
+}
+
+
+def test_plain_is_ten_sanitised_tab_separated_columns() -> None:
+    line = job_list.plain_line(job_list.job_row(HOSTILE, NOW))
+    cells = line.split("\t")
+    assert len(cells) == len(job_list.PLAIN_COLUMNS) == 10
+    assert cells == [
+        "evil\\x1b[31m",
+        "failed",
+        "[bold]p[/bold]\\t\\u202e",
+        '=HYPERLINK("http://x")',
+        "2026-11-30T11:58:20Z",
+        "5",
+        "90",
+        "1",
+        "1288490188.8",
+        'q,"x"\\nnext',
+    ]
+    assert "\x1b" not in line and "\n" not in line
+
+
+def test_csv_is_rfc4180_with_api_field_names_sanitised_and_no_formulas() -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(job_list.CSV_FIELDS)
+    writer.writerow(job_list.csv_cells(HOSTILE))
+    text = buffer.getvalue()
+    assert text.count("\r\n") == 2 and "\x1b" not in text
+    header, row = list(csv.reader(io.StringIO(text)))
+    assert header == list(job_list.CSV_FIELDS)
+    values = dict(zip(header, row, strict=True))
+    assert values["instanceId"] == "evil\\x1b[31m"
+    assert values["jobOwner"] == '\'=HYPERLINK("http://x")'
+    assert values["quotaNickname"] == 'q,"x"\\nnext'
+    assert values["inputBytes"] == "1288490188.8" and values["cuUsage"] == "36"
+    assert values["submittedAtTime"] == str(T - 100) and values["status"] == "failed"
+
+
+def test_footer() -> None:
+    assert job_list.footer(12, 12, complete=True, exact=True) == "12 jobs"
+    assert job_list.footer(1, 1, complete=True, exact=True) == "1 job"
+    assert job_list.footer(50, 1234, complete=False, exact=True) == (
+        "50 of 1,234 jobs (--limit N for more, 0 for all)"
+    )
+    assert "of about 1,234" in job_list.footer(50, 1234, complete=False, exact=False)
+
+
+# -- the table -------------------------------------------------------------------------------------
+
+
+def rows(count: int = 5) -> list[job_list.JobRow]:
+    """Jobs like `failed`, submitted an hour apart: waited 21 min, ran 5 min (one still runs)."""
+    made = []
+    for n in range(count):
+        submitted = T - 3600 * (n + 1)
+        data = {
+            **FAILED_DATA,
+            "instanceId": f"2023041005003654{n:02d}gfmsdwf60g",
+            "status": ["success", "failed", "running", "terminated", "cancelled"][n % 5],
+            "submittedAtTime": submitted,
+            "runningAtTime": submitted + 1260,
+            "endAtTime": 0 if n % 5 == 2 else submitted + 1571,
+        }
+        data.pop("jobSubStatusList")
+        made.append(job_list.job_row(data, NOW))
+    return made
+
+
+def render(width: int, *, sorted_by: tuple[str, ...] = (), color: bool = False) -> list[str]:
+    shape = list_table.layout(rows(), width, utc=True, sorted_by=sorted_by)
+    console = Console(
+        record=True,
+        width=width,
+        color_system="truecolor" if color else None,
+        file=io.StringIO(),
+        markup=False,
+    )
+    console.print(list_table.header_line(shape), no_wrap=True)
+    for row in rows():
+        console.print(list_table.row_line(row, shape), no_wrap=True)
+    return console.export_text().splitlines()
+
+
+@pytest.mark.parametrize("width", [60, 80, 160])
+def test_the_table_fits_the_width_and_never_cuts_an_id(width: int) -> None:
+    lines = render(width)
+    assert all(len(line) <= width for line in lines)
+    header = lines[0].split()
+    assert header[:2] == ["ID", "OUTCOME"] and "SUBMITTED" in header
+    for line, row in zip(lines[1:], rows(), strict=True):
+        assert line.startswith(row.instance_id + "  ")
+        assert row.outcome in line
+    if width == 160:
+        assert header == [
+            "ID",
+            "OUTCOME",
+            "PROJECT",
+            "OWNER",
+            "SUBMITTED",
+            "(UTC)",
+            "WAITED",
+            "RAN",
+            "CU-HOURS",
+            "INPUT",
+            "QUOTA",
+        ]
+        assert "21m 00s" in lines[1] and "1.00" in lines[1] and "1.2 GiB" in lines[1]
+    if width == 60:
+        assert "QUOTA" not in header and "OWNER" not in header
+
+
+def test_at_80_columns() -> None:
+    assert render(80) == [
+        "ID                            OUTCOME    PROJECT   SUBMITTED (UTC)         RAN",
+        "202304100500365400gfmsdwf60g  succeeded  sales_dw  11-30 11:00          5m 11s",
+        "202304100500365401gfmsdwf60g  failed     sales_dw  11-30 10:00          5m 11s",
+        "202304100500365402gfmsdwf60g  running    sales_dw  11-30 09:00      2h 39m 00s",
+        "202304100500365403gfmsdwf60g  ended      sales_dw  11-30 08:00          5m 11s",
+        "202304100500365404gfmsdwf60g  cancelled  sales_dw  11-30 07:00          5m 11s",
+    ]
+
+
+def test_a_sorted_column_gets_room_first() -> None:
+    assert "CU-HOURS" not in render(80)[0]
+    assert "CU-HOURS" in render(80, sorted_by=("cuUsage",))[0]
+
+
+def test_server_text_is_never_markup_or_an_escape() -> None:
+    row = job_list.job_row(HOSTILE, NOW)
+    shape = list_table.layout([row], 160, utc=True)
+    line = list_table.row_line(row, shape)
+    assert "[bold]p[/bold]" in line.plain and "\\x1b[31m" in line.plain
+    assert "\x1b" not in line.plain and "\u202e" not in line.plain
+
+
+def test_colour_marks_the_outcome_only() -> None:
+    shape = list_table.layout(rows(), 160, utc=True)
+    styles = {span.style for span in list_table.row_line(rows()[1], shape).spans if span.style}
+    assert "red" in styles  # failed
+
+
+def test_submitted_is_local_unless_utc() -> None:
+    moment = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    assert list_table.submitted_text(moment, utc=True) == "11-30 23:30"
+    local = moment.astimezone()
+    assert list_table.submitted_text(moment, utc=False) == local.strftime("%m-%d %H:%M")
+
+
+# -- messages --------------------------------------------------------------------------------------
+
+
+def test_no_match_names_the_window_the_filters_and_the_documented_statuses() -> None:
+    options = list_command.Options(statuses=("FAILED",), projects=("p1", "p2"), quota="q")
+    whole = listing.Window(T - 3600, T)
+    line = list_command.no_match(options, whole, utc=True)
+    assert line.startswith("maxjob: no jobs matched from 2026-11-30 11:00:00 UTC to ")
+    assert "--status FAILED --project p1,p2 --quota q" in line
+    assert "running, waiting, submitted, success, failed, cancelled, terminated" in line
+    plain = list_command.no_match(list_command.Options(), whole, utc=True)
+    assert "with" not in plain and "statuses" not in plain
+
+
+def test_the_hint_for_a_refused_window_says_how_far_back() -> None:
+    long_ago = listing.Window(int((NOW - timedelta(days=60)).timestamp()), T)
+    assert "45 days" in list_command.refused_hint(long_ago, NOW)
+    recent = listing.Window(T - 3600, T)
+    assert "--debug" in list_command.refused_hint(recent, NOW)
+
+
+# -- the strict parser, made fast enough for pages of 100 jobs -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "refused"),
+    [
+        (b"[" * 64 + b"]" * 64, None),
+        (b"[" * 65 + b"]" * 65, "nested more than 64 levels deep"),
+        (b'{"a": "' + b"[" * 100 + b'"}', None),  # brackets in a string do not count
+        (b'{"a": [' * 40 + b"1" + b"]}" * 40, "nested more than 64"),
+        (b"[" * 5000 + b"]" * 5000, "nested too deeply"),
+        (b'{"a": 1, "b": 2, "a": 3}', "repeats the key 'a'"),
+        (b'{"a": [1, {"b": 2, "b": 3}]}', "repeats the key 'b'"),
+    ],
+)
+def test_the_strict_parser_still_refuses_deep_nesting_and_repeated_keys(
+    body: bytes, refused: str | None
+) -> None:
+    from maxjob.api.answers import parse_json
+
+    if refused is None:
+        parse_json(body)
+    else:
+        with pytest.raises(ValueError, match=refused):
+            parse_json(body)
