@@ -31,6 +31,8 @@ def _value(choice: Any) -> str | None:
         "  maxjob info $ID -o json | jq .status\n"
         "  maxjob info $ID --jq '.jobSubStatusList[-1].description'\n"
         "  cat ids.txt | maxjob info - -o jsonl --concurrency 16\n"
+        '  maxjob info $ID -o markdown >> "$GITHUB_STEP_SUMMARY"\n'
+        "  maxjob info $ID --export job.svg\n"
         "  maxjob info 'https://logview.aliyun.com/logview/?h=...&i=...'"
     ),
 )
@@ -50,6 +52,8 @@ def info(
             rich_help_panel=p.OUTPUT,
         ),
     ] = False,
+    export: p.Export = None,
+    width: p.Width = 100,
     concurrency: p.Concurrency = 8,
     connection: "ConnectionOptions" = p.CONNECTED,
 ) -> None:
@@ -62,6 +66,8 @@ def info(
         jq=jq,
         utc=utc,
         exit_status=exit_status,
+        export=export,
+        width=width,
         concurrency=concurrency,
         connection=connection,
         resume=p.command_line(),
@@ -76,7 +82,8 @@ def info(
         "Examples:\n"
         "  maxjob watch $ID\n"
         "  maxjob watch $ID --interval 10s --timeout 2h && echo succeeded\n"
-        "  maxjob watch $ID -o jsonl | jq -r .status"
+        "  maxjob watch $ID -o jsonl | jq -r .status\n"
+        "  maxjob watch $ID --export job.html"
     ),
 )
 @p.connected
@@ -87,6 +94,8 @@ def watch(
     jq: p.Jq = None,
     utc: p.Utc = False,
     no_color: p.NoColor = False,
+    export: p.Export = None,
+    width: p.Width = 100,
     interval: p.Interval = 5.0,
     timeout: p.Timeout = 3600.0,
     connection: "ConnectionOptions" = p.CONNECTED,
@@ -99,6 +108,8 @@ def watch(
         output=_value(output),
         jq=jq,
         utc=utc,
+        export=export,
+        width=width,
         interval=interval,
         timeout=timeout,
         connection=connection,
@@ -114,7 +125,8 @@ def watch(
         "Examples:\n"
         "  maxjob wait $ID && echo done\n"
         "  maxjob wait $ID1 $ID2 $ID3 --fail-fast\n"
-        "  maxjob wait - < ids.txt -o jsonl --jq 'select(.outcome != \"succeeded\")'"
+        "  maxjob wait - < ids.txt -o jsonl --jq 'select(.outcome != \"succeeded\")'\n"
+        "  maxjob wait $ID1 $ID2 --junit report.xml"
     ),
 )
 @p.connected
@@ -140,6 +152,7 @@ def wait(
     output: p.WaitOutput = None,
     jq: p.Jq = None,
     no_color: p.NoColor = False,
+    junit: p.Junit = None,
     concurrency: p.Concurrency = 8,
     connection: "ConnectionOptions" = p.CONNECTED,
 ) -> None:
@@ -155,6 +168,7 @@ def wait(
         timeout=timeout,
         any=any_job,
         fail_fast=fail_fast,
+        junit=junit,
         concurrency=concurrency,
         connection=connection,
         resume=tuple(w for w in words if w not in ids),

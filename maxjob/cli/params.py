@@ -199,6 +199,7 @@ class ViewFormat(enum.StrEnum):
     json = "json"
     jsonl = "jsonl"
     timeline = "timeline"
+    markdown = "markdown"
 
 
 class WaitFormat(enum.StrEnum):
@@ -207,6 +208,7 @@ class WaitFormat(enum.StrEnum):
     plain = "plain"
     json = "json"
     jsonl = "jsonl"
+    markdown = "markdown"
 
 
 def _output_help(accepted: Sequence[str], default: str) -> str:
@@ -345,6 +347,40 @@ WaitTimeout = Annotated[
         metavar="DURATION",
         rich_help_panel=WATCHING,
         parser=_duration,
+        show_default=False,
+    ),
+]
+
+
+# `--export`, `--width` (`info`, `watch`) and `--junit` (`wait`).
+Export = Annotated[
+    str | None,
+    typer.Option(
+        "--export",
+        metavar="FILE",
+        help="Also save the view (table, or timeline with -o timeline) as FILE.svg or FILE.html.",
+        rich_help_panel=OUTPUT,
+        show_default=False,
+    ),
+]
+Width = Annotated[
+    int,
+    typer.Option(
+        "--width",
+        metavar="N",
+        help="Columns of the --export picture.",
+        rich_help_panel=OUTPUT,
+        min=40,
+        max=400,
+    ),
+]
+Junit = Annotated[
+    str | None,
+    typer.Option(
+        "--junit",
+        metavar="FILE",
+        help="Write a JUnit XML report, one test case per job (even on timeout or Ctrl-C).",
+        rich_help_panel=OUTPUT,
         show_default=False,
     ),
 ]

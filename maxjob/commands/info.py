@@ -26,6 +26,9 @@ class Options:
     jq: str | None = None
     utc: bool = False
     exit_status: bool = False
+    # `--export FILE.svg|html`: the view also saved there, `width` columns wide.
+    export: str | None = None
+    width: int = 100
     concurrency: int = 8
     connection: ConnectionOptions = field(default_factory=ConnectionOptions)
     # The command line as typed, for the Ctrl-C hint (the CLI fills it in).
@@ -45,6 +48,19 @@ def run(
         raise UsageError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}")
     jq = JqProgram(options.jq) if options.jq else None
     fmt = formats.choose(options.output, FORMATS, streams, jq is not None)
+    utc = options.utc or not streams.out_is_terminal
+    saved = None
+    if options.export is not None:  # checked now: a file that cannot be written is exit 2
+        from maxjob.output.export import Export
+
+        saved = Export(
+            options.export,
+            output=fmt.name,
+            utc=utc,
+            width=options.width,
+            command="maxjob info",
+            mask=streams.mask,
+        )
     refs = ids.expand(
         options.refs, stdin or sys.stdin, ids.stdin_prompt(streams.message), keep_bad=True
     )
@@ -52,7 +68,6 @@ def run(
     if first is None:
         raise UsageError("no instance ids on stdin")
     many = len(options.refs) > 1 or "-" in options.refs
-    utc = options.utc or not streams.out_is_terminal
     writer = formats.writer(fmt, streams, jq=jq, many=many, utc=utc)
     # On a terminal view, an error is shown in its place; elsewhere on stderr too.
     in_place_only = many and fmt.is_view and streams.out_is_terminal
@@ -78,6 +93,8 @@ def run(
         try:
             for ref, result in results:
                 instance_id = ref.instance_id if isinstance(ref, ids.InstanceRef) else ref.text
+                if saved is not None:
+                    saved.add(instance_id, result)
                 if isinstance(result, MaxjobError):
                     if not in_place_only:
                         streams.error(result, prefix=f"{instance_id}: " if many else "")
@@ -97,4 +114,10 @@ def run(
         finally:
             results.close()
             writer.finish()
+    if saved is not None:
+        try:
+            saved.save()
+        except MaxjobError as exc:  # after the jobs were shown: said, and counted (exit 1)
+            streams.error(exc)
+            worst = exits.worst([worst, exc.exit_code])
     return worst

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from maxjob import exits, ids
+from maxjob import ci, exits, ids
 from maxjob.commands.watch import check_timing, resume_hint, warn_unknown_status
 from maxjob.errors import MaxjobError, UsageError
 from maxjob.models import JobInfo
 from maxjob.output import formats
+from maxjob.output.files import check_target
 from maxjob.output.jq import JqProgram
 from maxjob.output.streams import Streams, is_terminal
 from maxjob.polling import Clock, Deadline, poll
@@ -27,7 +30,7 @@ from maxjob.session import ClientFactory, ConnectionOptions, open_client
 if TYPE_CHECKING:
     from maxjob.api.client import MaxComputeClient
 
-FORMATS = ("plain", "json", "jsonl")
+FORMATS = ("plain", "json", "jsonl", "markdown")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,6 +45,8 @@ class Options:
     concurrency: int = 8
     connection: ConnectionOptions = field(default_factory=ConnectionOptions)
     resume: tuple[str, ...] = ()
+    # `--junit FILE`: a JUnit XML report of the jobs, written however the wait ends.
+    junit: str | None = None
 
 
 @dataclass
@@ -113,6 +118,9 @@ def run(
     jq = JqProgram(options.jq) if options.jq else None
     requested = options.output or ("json" if jq else "plain")
     fmt = formats.choose(requested, FORMATS, streams, jq is not None)
+    junit = check_target(options.junit, "--junit") if options.junit is not None else None
+    github = ci.github(streams)
+    started = datetime.now(UTC)
     jobs: dict[str, Waited] = {}
     for ref in refs:
         if isinstance(ref, ids.BadRef):  # an id that could not be read: an error in place
@@ -126,7 +134,7 @@ def run(
     with client_factory(
         options.connection, streams, pool_size=pool, fallback_region=region
     ) as client:
-        loop = _Loop(client, jobs, order, options, streams, fmt, jq, deadline)
+        loop = _Loop(client, jobs, order, options, streams, fmt, jq, deadline, github)
         try:
             poll(
                 loop.step,
@@ -142,6 +150,8 @@ def run(
             words = options.resume or ("maxjob", "wait")
             more = ("...",) if len(pending) > 20 else ()
             streams.message(resume_hint((*words, *pending[:20])) + " ".join(("", *more)))
+            finished = [jobs[i] for i in order]
+            _reports(finished, "interrupted", junit, github, streams, started)
             return exits.ExitCode.INTERRUPTED
         loop.clear_status()
         if not loop.ended():
@@ -157,11 +167,43 @@ def run(
             if (result := w.result) is not None
         ]
         formats.emit_json(streams, value, jq, compact=False)
+    elif fmt.name == "markdown":
+        from maxjob.render.markdown import Markdown, tally_document
+
+        # The title is maxjob's own words: Markdown as it is.
+        title = Markdown(f"maxjob wait: {tally(finished)}")
+        streams.write(tally_document(title, finished))
     counted = [w for w in finished if w.done or w.timed_out]
     streams.message("maxjob: " + tally(finished))
+    written = _reports(finished, "", junit, github, streams, started)
     if not counted:
-        return exits.ExitCode.TIMED_OUT
-    return exits.worst(w.exit_code for w in counted)
+        return exits.worst([exits.ExitCode.TIMED_OUT, written])
+    return exits.worst([*(w.exit_code for w in counted), written])
+
+
+def _reports(
+    finished: list[Waited],
+    note: str,
+    junit: Path | None,
+    github: ci.GitHub | None,
+    streams: Streams,
+    started: datetime,
+) -> int:
+    """The step summary and the JUnit report, however the wait ended; 1 if the report could not
+    be written (said on stderr), else 0."""
+    if github is not None:
+        from maxjob.render.markdown import Markdown, tally_document
+
+        title = Markdown(f"maxjob wait{f' ({note})' if note else ''}: {tally(finished)}")
+        github.summarise(tally_document(title, finished))
+    if junit is None:
+        return 0
+    try:
+        ci.write_junit(junit, finished, started=started, streams=streams)
+    except MaxjobError as exc:
+        streams.error(exc)
+        return exc.exit_code
+    return 0
 
 
 class _Loop:
@@ -177,9 +219,11 @@ class _Loop:
         fmt: formats.Format,
         jq: JqProgram | None,
         deadline: Deadline,
+        github: ci.GitHub | None = None,
     ) -> None:
         self.client, self.jobs, self.order, self.options = client, jobs, order, options
         self.deadline = deadline
+        self.github = github
         self.streams, self.fmt, self.jq = streams, fmt, jq
         self.warned: set[str] = set()
         self.status_shown = False
@@ -244,7 +288,9 @@ class _Loop:
 
     def report(self, waited: Waited) -> None:
         """A finished (or timed-out) job as soon as it is known: a line in plain, an object in
-        jsonl."""
+        jsonl; in GitHub Actions, an annotation when it did not succeed."""
+        if self.github is not None:
+            self.github.annotate(waited)
         if self.fmt.name == "plain":
             status = display(waited.job.status) if waited.job else ""
             detail = waited.error.one_line() if waited.error else status

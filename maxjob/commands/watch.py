@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from maxjob import exits, ids
-from maxjob.errors import UsageError
+from maxjob import ci, exits, ids
+from maxjob.errors import MaxjobError, UsageError
 from maxjob.models import JobInfo
 from maxjob.output import formats
 from maxjob.output.jq import JqProgram
@@ -25,6 +25,7 @@ from maxjob.session import ClientFactory, ConnectionOptions, open_client
 
 if TYPE_CHECKING:
     from maxjob.api.client import MaxComputeClient
+    from maxjob.output.export import Export
 
 FORMATS = formats.JOB_VIEWS
 
@@ -35,6 +36,9 @@ class Options:
     output: str | None = None
     jq: str | None = None
     utc: bool = False
+    # `--export FILE.svg|html`: the final view also saved there, `width` columns wide.
+    export: str | None = None
+    width: int = 100
     interval: float = 5.0
     timeout: float = 3600.0
     connection: ConnectionOptions = field(default_factory=ConnectionOptions)
@@ -142,6 +146,19 @@ def run(
     jq = JqProgram(options.jq) if options.jq else None
     fmt = formats.choose(options.output, FORMATS, streams, jq is not None)
     utc = options.utc or not streams.out_is_terminal
+    saved = None
+    if options.export is not None:  # checked now: a file that cannot be written is exit 2
+        from maxjob.output.export import Export
+
+        saved = Export(
+            options.export,
+            output=fmt.name,
+            utc=utc,
+            width=options.width,
+            command="maxjob watch",
+            mask=streams.mask,
+        )
+    github = ci.github(streams)
     with client_factory(
         options.connection, streams, pool_size=1, fallback_region=ref.region
     ) as client:
@@ -157,16 +174,47 @@ def run(
             job = follow(watcher, fmt, jq, utc=utc)
         except KeyboardInterrupt:
             streams.message(resume_hint(options.resume or ("maxjob", "watch", ref.instance_id)))
+            if watcher.job is not None:  # the last state seen, in the files asked for
+                _reports(watcher.job, "interrupted", ref.instance_id, streams, saved, github, utc)
             return exits.ExitCode.INTERRUPTED
     if fmt.name != "jsonl":
         formats.writer(fmt, streams, jq=jq, many=False, utc=utc).show(ref.instance_id, job)
+    word = job.outcome.value if job.outcome is not None else "timed out"
+    code = _reports(job, word, ref.instance_id, streams, saved, github, utc)
     if job.outcome is None:
         streams.message(
             f"maxjob: error: timed out after {duration(options.timeout)}: job "
             f"{ref.instance_id} is still {display(job.status) or 'unfinished'}"
         )
-        return exits.ExitCode.TIMED_OUT
-    return exits.of_job(job)
+        return exits.worst([exits.ExitCode.TIMED_OUT, code])
+    return exits.worst([exits.of_job(job), code])
+
+
+def _reports(
+    job: JobInfo,
+    word: str,
+    instance_id: str,
+    streams: Streams,
+    saved: Export | None,
+    github: ci.GitHub | None,
+    utc: bool,
+) -> int:
+    """The annotation, step summary and export of the watched job; 1 if the export could not
+    be written (said on stderr), else 0."""
+    if github is not None:
+        from maxjob.render.markdown import JobEnd, job_section
+
+        github.annotate(JobEnd(instance_id, word, job))
+        github.summarise(job_section(job, utc=True))
+    if saved is None:
+        return 0
+    saved.add(instance_id, job)
+    try:
+        saved.save()
+    except MaxjobError as exc:
+        streams.error(exc)
+        return exc.exit_code
+    return 0
 
 
 def follow(watcher: Watcher, fmt: formats.Format, jq: JqProgram | None, *, utc: bool) -> JobInfo:

@@ -36,9 +36,10 @@ FORMATS: dict[str, Format] = {
         Format("jsonl", "one compact JSON object a line", is_json=True),
         Format("timeline", "substatuses and their durations, as a chart", is_view=True),
         Format("csv", "RFC 4180 with a header of the API's field names (lists of jobs)"),
+        Format("markdown", "GitHub-flavoured Markdown tables (a step summary, a PR, a ticket)"),
     )
 }
-JOB_VIEWS = ("table", "plain", "json", "jsonl", "timeline")
+JOB_VIEWS = ("table", "plain", "json", "jsonl", "timeline", "markdown")
 # The formats of a list of jobs (`list`; see `maxjob.output.job_list`).
 JOB_LISTS = ("table", "plain", "json", "jsonl", "csv")
 
@@ -167,6 +168,24 @@ class ViewWriter:
         pass
 
 
+class MarkdownWriter:
+    """`markdown`: one section per job (or error), one document (`maxjob.render.markdown`)."""
+
+    def __init__(self, streams: Streams, utc: bool) -> None:
+        self.streams, self.utc = streams, utc
+        self.count = 0
+
+    def show(self, instance_id: str, result: JobInfo | MaxjobError) -> None:
+        from maxjob.render.markdown import section
+
+        text = section(instance_id, result, utc=self.utc)
+        self.streams.write(("\n" if self.count else "") + text)
+        self.count += 1
+
+    def finish(self) -> None:
+        pass
+
+
 def view(job: JobInfo, name: str, *, utc: bool, width: int) -> Any:
     """The rich renderable of a job for the `table` or `timeline` view."""
     if name == "timeline":
@@ -188,4 +207,6 @@ def writer(
         return JsonlWriter(streams, jq)
     if fmt.name == "plain":
         return PlainWriter(streams)
+    if fmt.name == "markdown":
+        return MarkdownWriter(streams, utc)
     return ViewWriter(streams, fmt.name, utc)

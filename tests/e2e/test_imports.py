@@ -87,3 +87,27 @@ def test_the_table_imports_rich_and_a_profile_imports_the_credentials_package(
     del env["ALIBABA_CLOUD_ACCESS_KEY_ID"], env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]
     names = imported(["info", "finished", "-o", "json"], env)
     assert any(n.startswith("alibabacloud_credentials") for n in names)
+
+
+def test_markdown_and_ci_reports_import_no_rich(emulator: Emulator, tmp_path: Path) -> None:
+    env = keyed_environ(tmp_path, emulator.url)
+    names = imported(["info", "finished", "failed", "-o", "markdown"], env)
+    assert "maxjob.render.markdown" in names
+    assert offenders(names, HEAVY_FOR_DATA) == []
+    env.update({"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")})
+    args = ["wait", "failed", "-o", "markdown", "--junit", str(tmp_path / "junit.xml")]
+    names = imported(args, env)
+    assert {"maxjob.ci", "xml.etree.ElementTree"} <= names  # the report was built
+    assert offenders(names, HEAVY_FOR_DATA) == []
+
+
+def test_only_an_export_imports_rich_and_only_ci_reports_build_markdown_or_xml(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    env = keyed_environ(tmp_path, emulator.url)
+    names = imported(["info", "finished", "-o", "json", "--export", str(tmp_path / "a.svg")], env)
+    assert {"maxjob.output.export", "rich.console"} <= names
+    names = imported(["info", "finished", "-o", "json"], env)
+    assert not {"maxjob.output.export", "maxjob.render.markdown"} & names
+    names = imported(["wait", "finished", "-o", "json"], env)
+    assert not {"maxjob.render.markdown", "xml.etree.ElementTree"} & names

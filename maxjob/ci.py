@@ -1,0 +1,210 @@
+"""What `wait` and `watch` tell a CI system besides their exit status.
+
+GitHub Actions (`GITHUB_ACTIONS=true`): one workflow command per job that did not succeed, on
+stderr (the runner reads both streams; stderr leaves `-o json` on stdout intact):
+`::error title=...::message` for a failed job or one that could not be read, `::warning
+title=...::message` for a cancelled or timed-out one, the message being the job's first
+diagnostic, the most severe first (else its last substatus, or the error with its code and
+request id), with its id in the title. Server text is sanitised
+(control characters shown as escapes), secrets are masked, then the text is escaped as workflow
+commands require: `%`, CR and LF in the message, and also `:` and `,` in the title. With
+`GITHUB_STEP_SUMMARY` set, a Markdown summary is appended to that file; a summary that cannot be
+written is a warning, not a failure.
+
+JUnit (`wait --junit FILE`): a `testsuites/testsuite` report, one test case per job (name: the
+instance id; classname: its project, or `maxjob`; time: its running time in seconds). Failed,
+cancelled and timed-out jobs are failures with their diagnostics, a job that could not be read is
+an error, and one the wait did not see end (`--any`, `--fail-fast`, Ctrl-C) is skipped. Built
+with `xml.etree` (which escapes text), with every character XML 1.0 forbids shown as an escape.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from maxjob.output.files import write_atomically
+from maxjob.render.sanitize import display
+
+if TYPE_CHECKING:
+    from maxjob.output.streams import Streams
+    from maxjob.render.markdown import Ended
+
+_LINE_ENDS = re.compile(r"\r\n?")
+# How a job that did not succeed is annotated, by how its wait ended.
+LEVELS = {"failed": "error", "error": "error", "cancelled": "warning", "timed out": "warning"}
+# A title names the job, a message says why: both short enough to read in the run's page.
+TITLE_LIMIT = 200
+MESSAGE_LIMIT = 2000
+
+
+def in_github_actions(environ: Mapping[str, str]) -> bool:
+    return environ.get("GITHUB_ACTIONS") == "true"
+
+
+def github(streams: Streams) -> GitHub | None:
+    """GitHub Actions' annotations and step summary for a command, when running there."""
+    return GitHub(streams) if in_github_actions(streams.environ) else None
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message: `%`, CR and LF percent-encoded."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value (`title=`): also `:` and `,`."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def workflow_command(level: str, title: str, message: str) -> str:
+    """`::level title=...::message` on one line, whatever `title` and `message` hold."""
+    return f"::{level} title={escape_property(title)}::{escape_data(message)}"
+
+
+def annotation(ended: Ended) -> str | None:
+    """The workflow command for a job that did not succeed (None for one that did, or that the
+    wait did not see end), its server text sanitised but not yet masked."""
+    from maxjob.render.markdown import first_diagnostic
+
+    level = LEVELS.get(ended.word)
+    if level is None:
+        return None
+    title = f"MaxCompute job {display(ended.instance_id, limit=TITLE_LIMIT)} {ended.word}"
+    if ended.error is not None:
+        why = ended.error.one_line()
+    elif ended.job is not None:
+        why = first_diagnostic(ended.job)
+        if ended.word == "timed out":
+            why = f"still {display(ended.job.status) or 'unfinished'}" + (f": {why}" if why else "")
+    else:
+        why = ""
+    message = display(_LINE_ENDS.sub("\n", why), multiline=True, limit=MESSAGE_LIMIT) or title
+    return workflow_command(level, title, message)
+
+
+class GitHub:
+    """GitHub Actions' annotations and step summary for one command; does nothing elsewhere."""
+
+    def __init__(self, streams: Streams) -> None:
+        self.streams = streams
+        self.enabled = in_github_actions(streams.environ)
+        self.summary_path = streams.environ.get("GITHUB_STEP_SUMMARY", "") if self.enabled else ""
+
+    def annotate(self, ended: Ended) -> None:
+        """An `::error` or `::warning` line on stderr for a job that did not succeed."""
+        if not self.enabled:
+            return
+        line = annotation(ended)
+        if line is not None:
+            # Masked before the line is written; `message` masks again and leaves it one line.
+            self.streams.message(self.streams.mask(line))
+
+    def summarise(self, markdown: str) -> None:
+        """Append `markdown` to the step summary, when there is one; a warning if it fails."""
+        if not self.summary_path:
+            return
+        try:
+            with Path(self.summary_path).open("a", encoding="utf-8") as file:
+                file.write(self.streams.mask(markdown).rstrip("\n") + "\n\n")
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            self.streams.warn(f"cannot append the step summary to {self.summary_path}: {reason}")
+
+
+# -- JUnit ------------------------------------------------------------------------------------
+
+# XML 1.0 allows tab, LF, CR and these ranges; `display` has shown every other control character
+# and lone surrogate as an escape already, which leaves the two non-characters.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(text: str | None, *, multiline: bool = False) -> str:
+    if multiline and text:
+        text = _LINE_ENDS.sub("\n", text)
+    shown = display(text, multiline=multiline)
+    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", shown)
+
+
+def _details(ended: Ended) -> str:
+    """The body of a failure: status, last substatus, then every diagnostic."""
+    job = ended.job
+    if job is None:
+        return ""
+    lines = [f"status: {display(job.status)}"]
+    current = job.current_sub_status
+    if current is not None:
+        code = "" if current.code is None else f"{current.code} "
+        lines.append(f"substatus: {code}{display(current.description)}".rstrip())
+    for scene in job.scene_results:
+        name = "/".join(x for x in (display(scene.scene), display(scene.scene_tag)) if x)
+        lines.append(f"{display(scene.type) or 'note'} {name}: {display(scene.summary)}".rstrip())
+        if scene.description and display(scene.description):
+            lines.append(display(_LINE_ENDS.sub("\n", scene.description), multiline=True))
+        lines.extend(f"  {display(key)}: {display(value)}" for key, value in scene.params)
+    return "\n".join(lines)
+
+
+def junit(ended: Sequence[Ended], *, started: datetime, name: str = "maxjob wait") -> bytes:
+    """The JUnit XML report of the jobs of a wait (UTF-8, with its XML declaration)."""
+    import xml.etree.ElementTree as ET
+
+    from maxjob.render.markdown import first_diagnostic
+    from maxjob.render.phases import job_figures
+
+    counts = {"tests": len(ended), "failures": 0, "errors": 0, "skipped": 0}
+    cases: list[ET.Element] = []
+    total = 0.0
+    for item in ended:
+        job = item.job
+        ran = (job_figures(job).ran if job is not None else None) or 0.0
+        total += ran
+        project = _xml(job.project) if job is not None else ""
+        case = ET.Element(
+            "testcase",
+            name=_xml(item.instance_id),
+            classname=project or "maxjob",
+            time=f"{ran:.3f}",
+        )
+        if item.error is not None:
+            counts["errors"] += 1
+            error = ET.SubElement(
+                case,
+                "error",
+                message=_xml(item.error.one_line()),
+                type=_xml(item.error.code) or type(item.error).__name__,
+            )
+            error.text = _xml(item.error.one_line())
+        elif item.word in ("failed", "cancelled", "timed out"):
+            counts["failures"] += 1
+            why = first_diagnostic(job) if job is not None else ""
+            failure = ET.SubElement(
+                case,
+                "failure",
+                message=_xml(f"{item.word}: {why}" if why else item.word),
+                type=item.word,
+            )
+            failure.text = _xml(_details(item), multiline=True)
+        elif item.word != "succeeded":
+            counts["skipped"] += 1
+            state = f" (still {display(job.status)})" if job is not None and job.status else ""
+            ET.SubElement(case, "skipped", message=_xml(f"{item.word}{state}"))
+        cases.append(case)
+    attributes = {key: str(value) for key, value in counts.items()}
+    attributes["time"] = f"{total:.3f}"
+    root = ET.Element("testsuites", {"name": name, **attributes})
+    timestamp = started.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    suite = ET.SubElement(root, "testsuite", {"name": name, **attributes, "timestamp": timestamp})
+    suite.extend(cases)
+    ET.indent(root)
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document + b"\n"
+
+
+def write_junit(path: Path, ended: Sequence[Ended], *, started: datetime, streams: Streams) -> None:
+    """Write the report atomically, secrets masked; MaxjobError (exit 1) if it cannot be."""
+    report = streams.mask(junit(ended, started=started).decode("utf-8"))
+    write_atomically(path, report.encode("utf-8"), what="the JUnit report")

@@ -1,0 +1,70 @@
+"""Files maxjob writes besides stdout (`--export`, `--junit`): checked before any request, then
+written whole or not at all.
+
+`check_target` refuses, as a usage error (exit 2) before anything is fetched, a file whose
+directory does not exist or cannot be written, or a path that is a directory. `write_atomically`
+writes a temporary file in the same directory and renames it over the target, so that a reader
+(a CI system collecting a report) never sees half a file, even if maxjob is interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from pathlib import Path
+
+from maxjob.errors import MaxjobError, UsageError
+
+
+def check_target(path: str, flag: str) -> Path:
+    """The file `path` can be written (its directory exists and is writable), or UsageError."""
+    target = Path(path)
+    if not path or target.is_dir():
+        raise UsageError(f"{flag} {path}: is a directory, not a file")
+    directory = target.parent
+    if not directory.is_dir():
+        raise UsageError(f"{flag} {path}: the directory {directory} does not exist")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {path}: cannot write in the directory {directory}")
+    return target
+
+
+def write_atomically(path: Path, data: bytes, *, what: str) -> None:
+    """Write `data` to `path` through a temporary file in its directory and a rename; an
+    existing file keeps its permissions, a new one gets the usual (0666 less the umask).
+    Raises MaxjobError (exit 1) naming `what` when the file cannot be written."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = 0o666 & ~_umask()
+    import tempfile  # only when a file is written (it imports shutil, lzma, bz2, ...)
+
+    temporary: Path | None = None
+    try:
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        temporary = Path(name)
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        temporary.chmod(mode)
+        temporary.replace(path)
+    except OSError as exc:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+        reason = exc.strerror or type(exc).__name__
+        raise MaxjobError(f"cannot write {what} to {path}: {reason}") from None
+    except BaseException:  # interrupted: leave no temporary file behind
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+        raise
+
+
+def _umask() -> int:
+    # Read by setting it: there is no other way. Nothing else creates files at this moment.
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
