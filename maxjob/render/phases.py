@@ -76,7 +76,10 @@ def phases(job: JobInfo, now: datetime | None = None) -> list[Span]:
         and job.waiting_time is not None
         and (job.normalised_status == "running" or job.running_time is not None)
     ):
-        running = start + timedelta(seconds=job.waiting_time)
+        try:
+            running = start + timedelta(seconds=job.waiting_time)
+        except OverflowError:  # a waiting time past the calendar: no start time to show
+            running = None
     spans: list[Span] = []
     if start is not None:
         # A job that runs, with no start time to say since when, waited until an unknown time.

@@ -20,7 +20,8 @@ import unicodedata
 # `multiline`); then the invisible or direction-changing: soft hyphen, Arabic letter mark,
 # Mongolian vowel separator, zero-width and bidi marks, line/paragraph separators, bidi
 # embeddings/overrides/isolates, word joiner and invisible operators, BOM / zero-width no-break
-# space, interlinear annotations, and lone surrogates (which cannot even be encoded).
+# space, interlinear annotations, lone surrogates (which cannot even be encoded), and the emoji
+# skin-tone modifiers, which rich counts as no cell wide and terminals draw two wide.
 _UNSAFE_RANGES = (
     (0x00, 0x1F),
     (0x7F, 0x9F),
@@ -33,6 +34,7 @@ _UNSAFE_RANGES = (
     (0xFEFF, 0xFEFF),
     (0xFFF9, 0xFFFB),
     (0xD800, 0xDFFF),
+    (0x1F3FB, 0x1F3FF),
 )
 
 
@@ -41,7 +43,11 @@ def _escapes(multiline: bool) -> dict[int, str]:
     # Built on first use: `-o json` never needs it. `str.translate` with it runs in C, where a
     # regex with a Python callback costs a call per character of an all-control string.
     table = {
-        point: f"\\x{point:02x}" if point <= 0xFF else f"\\u{point:04x}"
+        point: f"\\x{point:02x}"
+        if point <= 0xFF
+        else f"\\u{point:04x}"
+        if point <= 0xFFFF
+        else f"\\U{point:08x}"
         for low, high in _UNSAFE_RANGES
         for point in range(low, high + 1)
     }
