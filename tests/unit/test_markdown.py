@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from maxjob.commands.wait import Waited
@@ -18,6 +18,7 @@ from maxjob.errors import NotFoundError, ServiceError
 from maxjob.models import JobInfo
 from maxjob.render import markdown as md
 from maxjob.render.sanitize import display
+from tests.unit.test_render_properties import ANY_OBJECT
 
 NOW = datetime(2025, 12, 1, tzinfo=UTC)
 HOSTILE = [
@@ -276,3 +277,16 @@ def test_first_diagnostic_falls_back_to_the_last_substatus() -> None:
     )
     assert md.first_diagnostic(job) == "Cancelled by user"
     assert md.first_diagnostic(JobInfo.from_api({})) == ""
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ANY_OBJECT)
+def test_any_object_gives_a_well_formed_inert_section(data: dict[str, Any]) -> None:
+    job = JobInfo.from_api(data)
+    section = md.job_section(job, utc=True, now=NOW)
+    assert section.startswith("### ")
+    tables(section)
+    inert(section)
+    document = md.tally_document("t", [Waited("x", job=job)], now=NOW)
+    assert len(tables(document)[0]) == 3
+    inert(document)
