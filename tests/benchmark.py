@@ -2,11 +2,14 @@
 
 Not part of the test run (pytest collects only test_*.py). Run it with the test extras installed:
 
-    .venv/bin/python tests/benchmark.py [--runs 21] [--ids 200]
+    .venv/bin/python tests/benchmark.py [--runs 21] [--ids 200] [--list-runs 5] [--only list]
 
 It starts two emulators on loopback (one with 20 ms of latency per answer), then runs each command
 `--runs` times, alternating the commands run by run so that machine noise falls on all of them
-alike, and prints medians and the ratios between them. Traffic goes to 127.0.0.1 only.
+alike, and prints medians and the ratios between them. The `list` part starts three more, with
+10,000 synthetic jobs (at 20 ms, and at none) and with 100,000, and compares `maxjob list --limit 0
+-o jsonl` with the SDK paging in one process, the first row with one page's round trip, and peak
+memory. Traffic goes to 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import date
 from pathlib import Path
 
@@ -90,6 +94,29 @@ sys.stdout.write(json.dumps(answer.json()["data"]) + "\\n")
 """
 )
 
+# `list --limit 0` the SDK's way: ListJobInfos page after page, 100 at a time, in one process.
+SDK_PAGES = """
+import json, sys, time
+from alibabacloud_maxcompute20220104 import models
+from alibabacloud_maxcompute20220104.client import Client
+from alibabacloud_tea_openapi import utils_models
+config = utils_models.Config(access_key_id=sys.argv[2], access_key_secret=sys.argv[3],
+                             endpoint=sys.argv[1], protocol="http", region_id="cn-hangzhou")
+client = Client(config)
+now = int(time.time())
+number = 1
+while True:
+    request = models.ListJobInfosRequest(
+        from_=now - int(sys.argv[4]), to=now, page_number=number, page_size=100,
+        sort_by_list=["submittedAtTime"], sort_order_list=["desc"])
+    data = client.list_job_infos(request).body.to_map()["data"]
+    items = data.get("jobInfoList") or []
+    sys.stdout.write("".join(json.dumps(item) + "\\n" for item in items))
+    if not items or number * 100 >= data["totalCount"]:
+        break
+    number += 1
+"""
+
 MEASURE = """
 import resource, subprocess, sys, time
 started = time.perf_counter()
@@ -119,12 +146,114 @@ def measure(command: list[str], stdin: str, env: dict[str, str]) -> tuple[float,
     return float(seconds), int(rss)
 
 
+def first_row(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Seconds from start to the first line on stdout, to the end, and the lines."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    at_first = time.perf_counter() - started
+    lines = (1 if first else 0) + sum(1 for _ in process.stdout)
+    if process.wait() != 0:
+        raise SystemExit(f"{command[:3]} exited {process.returncode}")
+    return at_first, time.perf_counter() - started, lines
+
+
+def list_benchmark(runs: int, env: dict[str, str]) -> None:
+    """`list --limit 0 -o jsonl` over 10,000 jobs at 20 ms a page against the SDK paging in one
+    process; the first row against one page's round trip; peak memory over 100,000 jobs."""
+    slow, slow_host = start_emulator("--synthetic", "10000", "--latency", "0.02")
+    fast, fast_host = start_emulator("--synthetic", "10000")
+    big, big_host = start_emulator("--synthetic", "100000")
+    window = "7200"  # the synthetic jobs are all in the hour before the emulator started
+    listing = [MAXJOB, "list", "--since", "2h", "--limit", "0", "-o", "jsonl"]
+    slow_env = {**env, "MAXJOB_ENDPOINT": f"http://{slow_host}"}
+    commands = {
+        "maxjob list (8)": (listing, slow_env),
+        "maxjob list (16)": ([*listing, "--concurrency", "16"], slow_env),
+        "SDK pages sequential": (
+            [PY, "-c", SDK_PAGES, slow_host, KEY_ID, SECRET, window],
+            slow_env,
+        ),
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    memory: dict[str, list[int]] = {name: [] for name in commands}
+    firsts: dict[str, list[float]] = {"20 ms": [], "0 ms": []}
+    empty = Path(tempfile.mkdtemp()) / "empty"
+    empty.write_text("")
+    try:
+        for command, run_env in commands.values():  # warm up, and check the counts
+            measure(command, str(empty), run_env)
+        for _ in range(runs):
+            for name, (command, run_env) in commands.items():
+                seconds, rss = measure(command, str(empty), run_env)
+                times[name].append(seconds)
+                memory[name].append(rss)
+        # The first row, alternately at 20 ms and at no latency (one page is enough for it).
+        one_page = [MAXJOB, "list", "--since", "2h", "--limit", "100", "-o", "jsonl"]
+        for _ in range(max(15, 3 * runs)):
+            for label, host in (("20 ms", slow_host), ("0 ms", fast_host)):
+                at, _, lines = first_row(one_page, {**env, "MAXJOB_ENDPOINT": f"http://{host}"})
+                assert lines == 100, lines
+                firsts[label].append(at)
+        big_env = {**env, "MAXJOB_ENDPOINT": f"http://{big_host}"}
+        big_seconds, big_rss = measure(listing, str(empty), big_env)
+        _, _, big_lines = first_row(listing, big_env)
+        page = page_round_trip(slow_env)
+    finally:
+        for process in (slow, fast, big):
+            process.terminate()
+
+    median = {name: statistics.median(values) for name, values in times.items()}
+    print()
+    print(f"list: 10,000 jobs at 20 ms a page, medians of {runs} runs, whole processes")
+    for name, value in median.items():
+        print(f"{name:<32} {value * 1000:>7.0f}ms {max(memory[name]) / 1024:>7.1f}MB")
+    sdk = median["SDK pages sequential"]
+    for name in ("maxjob list (8)", "maxjob list (16)"):
+        print(f"SDK pages / {name:<20} {sdk / median[name]:5.2f}x   (target >= 5)")
+    slow_first, fast_first = statistics.median(firsts["20 ms"]), statistics.median(firsts["0 ms"])
+    print(
+        f"first row at 20 ms / at 0 ms     {slow_first * 1000:5.0f} / {fast_first * 1000:.0f} ms: "
+        f"+{(slow_first - fast_first) * 1000:.0f} ms, one page's round trip is "
+        f"{page * 1000:.0f} ms   (target: within one page's round trip of start-up)"
+    )
+    print(
+        f"100,000 jobs -o jsonl            {big_seconds:5.1f} s, {big_lines:,} lines, peak RSS "
+        f"{big_rss / 1024:.1f} MB (10,000: {max(memory['maxjob list (8)']) / 1024:.1f} MB)"
+        "   (target < 60)"
+    )
+
+
+def page_round_trip(env: dict[str, str]) -> float:
+    """The median time of one ListJobInfos page of 100 jobs, in process, after the first."""
+    from maxjob.api import operations
+    from maxjob.output.streams import Streams
+    from maxjob.session import ConnectionOptions, open_client
+
+    streams = Streams(environ=env)
+    now = int(time.time())
+    body = {"from": now - 7200, "to": now, "sortByList": ["submittedAtTime"]}
+    seconds = []
+    with open_client(ConnectionOptions(), streams) as client:
+        for number in range(1, 12):
+            started = time.perf_counter()
+            client.call(operations.list_job_infos(body, page_number=number))
+            seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds[1:])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--ids", type=int, default=200)
     parser.add_argument("--many-runs", type=int, default=5)
+    parser.add_argument("--list-runs", type=int, default=5)
+    parser.add_argument("--only", choices=("info", "list"), help="run one part only")
     args = parser.parse_args()
+    if args.only == "list":
+        list_benchmark(args.list_runs, benchmark_environ(Path(tempfile.mkdtemp())))
+        return
 
     fast, fast_host = start_emulator()
     slow, slow_host = start_emulator("--latency", "0.02")
@@ -133,15 +262,7 @@ def main() -> None:
     empty.write_text("")
     ids = tmp / "ids"
     ids.write_text("".join(f"progress-b{i}\n" for i in range(args.ids)))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_", "MAXJOB_"))}
-    env.update(
-        {
-            "ALIBABA_CLOUD_ACCESS_KEY_ID": KEY_ID,
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SECRET,
-            "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
-            "HOME": str(tmp),
-        }
-    )
+    env = benchmark_environ(tmp)
     fast_env = {**env, "MAXJOB_ENDPOINT": f"http://{fast_host}"}
     slow_env = {**env, "MAXJOB_ENDPOINT": f"http://{slow_host}"}
     one = {
@@ -210,6 +331,21 @@ def main() -> None:
         f"peak RSS, one job                {max(memory['maxjob info -o json']) / 1024:5.1f} MB"
         "   (target < 60)"
     )
+    if args.only != "info":
+        list_benchmark(args.list_runs, env)
+
+
+def benchmark_environ(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_", "MAXJOB_"))}
+    env.update(
+        {
+            "ALIBABA_CLOUD_ACCESS_KEY_ID": KEY_ID,
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SECRET,
+            "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
+            "HOME": str(home),
+        }
+    )
+    return env
 
 
 if __name__ == "__main__":

@@ -139,7 +139,16 @@ def list(  # the command's name: `ls` is an alias of the function's name
     jq: p.Jq = None,
     utc: p.Utc = False,
     no_color: p.NoColor = False,
-    concurrency: p.Concurrency = 8,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            help="Pages requested at once, over one connection pool.",
+            rich_help_panel=p.CONNECTION,
+            min=1,
+            max=64,
+            metavar="N",
+        ),
+    ] = 8,
     connection: "ConnectionOptions" = p.CONNECTED,
 ) -> None:
     """Find jobs by project, owner, status, quota, signature and time."""
