@@ -87,7 +87,7 @@ def command(
         if name not in ORDER:
             ORDER.append(name)
         for alias in aliases:
-            ALIASES[alias] = function.__name__
+            ALIASES[alias] = name
         return function
 
     return register

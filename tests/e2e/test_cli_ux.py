@@ -52,7 +52,14 @@ def _complete(words: str) -> list[str]:
 def test_bash_completion_of_commands_options_and_values() -> None:
     assert _complete("maxjob wa") == ["watch", "wait"]
     assert "--concurrency" in _complete("maxjob info --con")
-    assert _complete("maxjob info -o ") == ["table", "plain", "json", "jsonl", "timeline"]
+    assert _complete("maxjob info -o ") == [
+        "table",
+        "plain",
+        "json",
+        "jsonl",
+        "timeline",
+        "markdown",
+    ]
     assert _complete("maxjob info --region cn-sh") == ["cn-shanghai", "cn-shenzhen"]
     assert _complete("maxjob completion f") == ["fish"]
 
@@ -156,7 +163,19 @@ def test_readme_lists_every_command() -> None:
     out = run_maxjob("--help", keys=False).out
     listing = out.split("Commands:")[1].split("Examples:")[0]
     commands = re.findall(r"^  (\w+)\s{2,}", listing, re.M)
-    assert len(commands) == 6
+    assert commands == [
+        "info",
+        "list",
+        "history",
+        "top",
+        "why",
+        "watch",
+        "wait",
+        "kill",
+        "demo",
+        "emulator",
+        "completion",
+    ]
     readme = (ROOT / "README.md").read_text()
     for command in commands:
         assert f"### `maxjob {command}" in readme, command
