@@ -60,8 +60,16 @@ class Asked(NamedTuple):
     hidden: tuple[str, ...] = ()
 
 
-def interpret(status: int, headers: Mapping[str, str], body: bytes, asked: Asked) -> Any:
-    """The `data` of a successful answer; otherwise raise the error the answer stands for.
+class Answer(NamedTuple):
+    """A successful answer's `data`, and the request id the service gave it (if any)."""
+
+    data: Any
+    request_id: str | None
+
+
+def interpret(status: int, headers: Mapping[str, str], body: bytes, asked: Asked) -> Answer:
+    """The `data` (and request id) of a successful answer; otherwise raise the error the answer
+    stands for.
 
     Success: HTTP 2xx, `httpCode` absent or 2xx, and `data` of the operation's type (an object
     for most; KillJobs answers a string).
@@ -88,7 +96,7 @@ def interpret(status: int, headers: Mapping[str, str], body: bytes, asked: Asked
     data = document.get("data")
     wanted = asked.operation.data_type
     if 200 <= status < 300 and body_ok and data is not None and isinstance(data, wanted):
-        return data
+        return Answer(data, request_id)
     code = _text(document.get("Code")) or _text(document.get("errorCode"))
     message = _text(document.get("Message")) or _text(document.get("errorMsg"))
     if 200 <= status < 300 and body_ok and code is None:

@@ -18,7 +18,7 @@ import httpx
 
 from maxjob import __version__
 from maxjob.api import operations as ops
-from maxjob.api.answers import Asked, interpret
+from maxjob.api.answers import Answer, Asked, interpret
 from maxjob.api.network import deadline, install_deadlines, tls_context
 from maxjob.api.operations import Operation
 from maxjob.api.retry import RetryPolicy
@@ -130,6 +130,10 @@ class MaxComputeClient:
 
         `deadline` is a `monotonic()` time the whole call must end by.
         """
+        return self.answer(operation, deadline=deadline).data
+
+    def answer(self, operation: Operation, *, deadline: float | None = None) -> Answer:
+        """As `call`, with the request id of the answer beside its data."""
         end = self._monotonic() + self.call_budget
         if deadline is not None:
             end = min(end, deadline)
@@ -257,13 +261,14 @@ class MaxComputeClient:
         data: dict[str, Any] = self.call(ops.query_quota(nickname))
         return data
 
-    def kill_job(self, instance_id: str, project: str) -> Any:
-        """Send KillJobs for one job, once (retried only when the connection was refused)."""
-        return self.call(ops.kill_jobs(instance_id, project))
+    def kill_job(self, instance_id: str, project: str) -> Answer:
+        """Send KillJobs for one job, once (retried only when the connection was refused); the
+        answer with its request id."""
+        return self.answer(ops.kill_jobs(instance_id, project))
 
     # One attempt.
 
-    def _attempt(self, operation: Operation, end: float) -> Any:
+    def _attempt(self, operation: Operation, end: float) -> Answer:
         remaining = end - self._monotonic()
         if remaining <= 0:
             raise TransientError("the call ran out of time")

@@ -84,6 +84,7 @@ class Target:
     kill_error: MaxjobError | None = None  # a kill that failed or whose answer was lost
     kill_sent_at: float | None = None  # monotonic time of its KillJobs request
     kill_accepted: bool | None = None  # None: not sent, or its answer was lost
+    kill_request_id: str | None = None  # the request id of an accepted kill
     ended_after: float | None = None  # seconds from the kill to the first poll that saw it ended
     followed: bool = False
     timed_out: bool = False
@@ -155,6 +156,8 @@ class Target:
             if not sent
             else {
                 "accepted": self.kill_accepted,
+                "requestId": self.kill_request_id
+                or (self.kill_error.request_id if self.kill_error else None),
                 "error": self.kill_error.as_dict() if self.kill_error else None,
             },
             "error": self.error.as_dict() if self.error else None,
@@ -354,11 +357,12 @@ class _Kill:
         assert target.job is not None and target.job.project is not None
         target.kill_sent_at = clock.monotonic()
         try:
-            self.client.kill_job(target.instance_id, target.job.project.strip())
+            answer = self.client.kill_job(target.instance_id, target.job.project.strip())
         except MaxjobError as exc:
             self.kill_failed(target, exc)
             return
         target.stage, target.kill_accepted = Stage.KILLED, True
+        target.kill_request_id = answer.request_id
         if not self.options.wait:
             target.done = True
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from maxjob.api.answers import Answer
 from maxjob.commands import kill
 from maxjob.errors import (
     CredentialsError,
@@ -85,7 +86,7 @@ class FakeClient:
         answer = self.kill_answers.get(instance_id)
         if answer is not None:
             raise answer
-        return "success"
+        return Answer("success", f"req-kill-{instance_id}")
 
 
 class Terminal(io.StringIO):
@@ -442,7 +443,7 @@ def test_jsonl_is_one_object_per_job_in_the_order_given() -> None:
         ("done", "already ended", "succeeded"),
         ("nope", "error", None),
     ]
-    assert values[0]["kill"] == {"accepted": True, "error": None}
+    assert values[0]["kill"] == {"accepted": True, "requestId": "req-kill-a", "error": None}
     assert values[1]["kill"] is None
     assert values[2]["error"]["code"] == "OBJECT_NOT_EXIST"
 
