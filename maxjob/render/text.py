@@ -78,6 +78,9 @@ def plain_lines(job: JobInfo) -> Iterator[str]:
         elif key in USAGE_FIELDS and isinstance(value, int | float) and not isinstance(value, bool):
             convert, unit = USAGE_FIELDS[key]
             text = f"{text}\t{amount(convert(float(value)))} {unit}"
+        if key.startswith("::"):
+            # A CI runner reads a line that starts with `::` as a workflow command.
+            key = "\\x3a" + key[1:]
         yield f"{key}\t{text}"
 
 

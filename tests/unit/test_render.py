@@ -347,3 +347,10 @@ def test_at_a_glance_says_what_it_cost_or_what_holds_it_up() -> None:
         }
     )
     assert at_a_glance(waiting, NOW) == "waiting for 3m 10s · Quota busy"
+
+
+def test_a_server_key_cannot_start_a_workflow_command_line_in_plain() -> None:
+    job = JobInfo.from_api({"instanceId": "j1", "::error title=x::pwned": "v"})
+    lines = text.plain("j1", job).splitlines()
+    assert not any(line.startswith("::") for line in lines)
+    assert "\\x3a:error title=x::pwned\tv" in lines
