@@ -322,18 +322,23 @@ def _refuse_lone_surrogates(value: Any) -> None:
 def _nesting(document: Any) -> int:
     """The deepest nesting of objects and arrays in a parsed document (`[[]]` is 2). Walked
     after parsing, in a loop: the parser itself refuses nesting past Python's recursion limit
-    (RecursionError), and a walk of the parsed values costs a fraction of a scan of the text."""
-    if not isinstance(document, dict | list):
+    (RecursionError), and a walk of the parsed values costs a fraction of a scan of the text.
+    Only containers are pushed: a page of jobs is mostly scalars."""
+    if type(document) not in _CONTAINERS:
         return 0
     deepest = 0
     stack: list[tuple[Any, int]] = [(document, 1)]
     while stack:
         value, level = stack.pop()
-        deepest = max(deepest, level)
-        for child in value.values() if isinstance(value, dict) else value:
-            if isinstance(child, (dict, list)):
-                stack.append((child, level + 1))
+        if level > deepest:
+            deepest = level
+        children = value.values() if type(value) is dict else value
+        stack.extend([(child, level + 1) for child in children if type(child) in _CONTAINERS])
     return deepest
+
+
+# What json.loads builds for objects and arrays (exact types: it makes no subclasses).
+_CONTAINERS = (dict, list)
 
 
 def _text(value: Any) -> str | None:

@@ -36,9 +36,13 @@ def json_value(instance_id: str, result: Result) -> Any:
 
 def to_json(value: Any, *, compact: bool = False) -> str:
     """JSON text with ASCII escapes (so no raw control or bidi character reaches a terminal)."""
-    if compact:
-        return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
-    return json.dumps(value, ensure_ascii=True, indent=2)
+    return (_COMPACT if compact else _INDENTED).encode(value)
+
+
+# Made once: `json.dumps` with any option builds a new encoder per call (a page of jobs is
+# a hundred calls).
+_COMPACT = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"))
+_INDENTED = json.JSONEncoder(ensure_ascii=True, indent=2)
 
 
 def _scalar(value: Any) -> str | None:
