@@ -11,6 +11,7 @@ from maxjob import exits, ids
 from maxjob.errors import MaxjobError, UsageError
 from maxjob.models import JobInfo
 from maxjob.output import formats
+from maxjob.output.files import start_export
 from maxjob.output.jq import JqProgram
 from maxjob.output.streams import Streams
 from maxjob.session import ClientFactory, ConnectionOptions, open_client
@@ -49,18 +50,9 @@ def run(
     jq = JqProgram(options.jq) if options.jq else None
     fmt = formats.choose(options.output, FORMATS, streams, jq is not None)
     utc = options.utc or not streams.out_is_terminal
-    saved = None
-    if options.export is not None:  # checked now: a file that cannot be written is exit 2
-        from maxjob.output.export import Export
-
-        saved = Export(
-            options.export,
-            output=fmt.name,
-            utc=utc,
-            width=options.width,
-            command="maxjob info",
-            mask=streams.mask,
-        )
+    saved = start_export(
+        options.export, streams, command="maxjob info", width=options.width, utc=utc, view=fmt.name
+    )
     refs = ids.expand(
         options.refs, stdin or sys.stdin, ids.stdin_prompt(streams.message), keep_bad=True
     )
@@ -114,10 +106,6 @@ def run(
         finally:
             results.close()
             writer.finish()
-    if saved is not None:
-        try:
-            saved.save()
-        except MaxjobError as exc:  # after the jobs were shown: said, and counted (exit 1)
-            streams.error(exc)
-            worst = exits.worst([worst, exc.exit_code])
+    if saved is not None:  # after the jobs were shown: a failure is said, and counted (exit 1)
+        worst = exits.worst([worst, saved.finish(streams)])
     return worst

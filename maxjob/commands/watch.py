@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from maxjob import ci, exits, ids
-from maxjob.errors import MaxjobError, UsageError
+from maxjob.errors import UsageError
 from maxjob.models import JobInfo
 from maxjob.output import formats
+from maxjob.output.files import start_export
 from maxjob.output.jq import JqProgram
 from maxjob.output.streams import Streams
 from maxjob.polling import Clock, Deadline, poll
@@ -146,18 +147,9 @@ def run(
     jq = JqProgram(options.jq) if options.jq else None
     fmt = formats.choose(options.output, FORMATS, streams, jq is not None)
     utc = options.utc or not streams.out_is_terminal
-    saved = None
-    if options.export is not None:  # checked now: a file that cannot be written is exit 2
-        from maxjob.output.export import Export
-
-        saved = Export(
-            options.export,
-            output=fmt.name,
-            utc=utc,
-            width=options.width,
-            command="maxjob watch",
-            mask=streams.mask,
-        )
+    saved = start_export(
+        options.export, streams, command="maxjob watch", width=options.width, utc=utc, view=fmt.name
+    )
     github = ci.github(streams)
     with client_factory(
         options.connection, streams, pool_size=1, fallback_region=ref.region
@@ -209,12 +201,7 @@ def _reports(
     if saved is None:
         return 0
     saved.add(instance_id, job)
-    try:
-        saved.save()
-    except MaxjobError as exc:
-        streams.error(exc)
-        return exc.exit_code
-    return 0
+    return saved.finish(streams)
 
 
 def follow(watcher: Watcher, fmt: formats.Format, jq: JqProgram | None, *, utc: bool) -> JobInfo:

@@ -1,12 +1,14 @@
-"""`--export FILE.svg` / `FILE.html`: the terminal view of jobs saved as a picture or a page.
+"""`--export FILE.svg` / `FILE.html`: the terminal view saved as a picture or a page.
 
-What is saved is the `table` view (the `timeline` with `-o timeline`), whatever stdout is and
-whatever `-o` prints there, drawn at a fixed width (`--width`, default 100 columns) in colour.
-Rich is imported only when the file is written. It draws the same renderables as the terminal
-(every server string already through `display`, never read as markup) and escapes all text for
-XML/HTML. The documents are made safe to attach to a ticket: no script, no event handler, no link,
-nothing fetched from the network when opened (the SVG names local fonts only; the page carries a
-Content-Security-Policy that allows inline styles and nothing else), and secrets masked.
+What is saved is the `table` view of the command (the `timeline` with `info`/`watch -o
+timeline`), whatever stdout is and whatever `-o` prints there, drawn at a fixed width (`--width`,
+default 100 columns) in colour. `Export` takes jobs (`add`, drawn as `info` draws them) or any
+rich renderables (`draw`: the list, the history, the explanation), in order. Rich is imported
+only when something is drawn or the file is written. Every server string is already through
+`display` (never read as markup) and all text is escaped for XML/HTML. The documents are made
+safe to attach to a ticket: no script, no event handler, no link, nothing fetched from the
+network when opened (the SVG names local fonts only; the page carries a Content-Security-Policy
+that allows inline styles and nothing else), and secrets masked.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from maxjob.render.sanitize import display
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
+
+    from maxjob.output.streams import Streams
 
 SUFFIXES = {".svg": "svg", ".html": "html", ".htm": "html"}
 DEFAULT_WIDTH = 100
@@ -101,43 +105,58 @@ def check(path: str, width: int) -> Path:
 
 
 class Export:
-    """Jobs collected as they are shown, drawn and written by `save`."""
+    """What the terminal view shows, collected in order, drawn and written by `save`."""
 
     def __init__(
         self,
         path: str,
         *,
-        output: str,
+        output: str = "table",
         utc: bool,
         width: int = DEFAULT_WIDTH,
         command: str = "maxjob",
         mask: Callable[[str], str] = str,
+        subject: str | None = None,
     ) -> None:
         self.target = check(path, width)
         self.kind = SUFFIXES[self.target.suffix.lower()]
-        # The view drawn: the timeline with `-o timeline`, else the table.
+        # The view of a job drawn by `add`: the timeline with `-o timeline`, else the table.
         self.view = "timeline" if output == "timeline" else "table"
         self.utc, self.width, self.mask = utc, width, mask
         self.command = command
-        self.items: list[tuple[str, JobInfo | MaxjobError]] = []
+        # What the picture is of, in its title (`maxjob why <id>`); else the jobs added.
+        self.subject = subject
+        self.job_ids: list[str] = []
+        # Each part made when the document is: a job is kept as read, not as drawn.
+        self.parts: list[Callable[[], RenderableType]] = []
 
     def add(self, instance_id: str, result: JobInfo | MaxjobError) -> None:
-        self.items.append((instance_id, result))
+        """A job (or the error in its place), drawn in the view `info` shows."""
+        self.job_ids.append(instance_id)
+        self.parts.append(lambda: self._job(instance_id, result))
+
+    def draw(self, renderable: RenderableType) -> None:
+        """Any rich renderable, drawn `width` columns wide: its server text already sanitised."""
+        self.parts.append(lambda: renderable)
 
     @property
     def title(self) -> str:
-        """`maxjob info <id>`, or `maxjob info (3 jobs)`."""
-        if len(self.items) == 1:
-            return f"{self.command} {display(self.items[0][0], limit=100)}"
-        return f"{self.command} ({len(self.items)} jobs)"
+        """`maxjob why <id>`, `maxjob info <id>`, `maxjob info (3 jobs)`, or `maxjob list`."""
+        if self.subject is not None:
+            return f"{self.command} {display(self.subject, limit=100)}".rstrip()
+        if len(self.job_ids) == 1:
+            return f"{self.command} {display(self.job_ids[0], limit=100)}"
+        if self.job_ids:
+            return f"{self.command} ({len(self.job_ids)} jobs)"
+        return self.command
 
     def render(self) -> str:
         """The document: SVG or HTML text."""
         console = _recording_console(self.width)
-        for index, (instance_id, result) in enumerate(self.items):
+        for index, part in enumerate(self.parts):
             if index:
                 console.print()
-            console.print(self._renderable(instance_id, result))
+            console.print(part())
         if self.kind == "svg":
             document = console.export_svg(title=self.title, code_format=_PICTURE)
         else:
@@ -149,7 +168,17 @@ class Export:
         """Write the document (atomically); MaxjobError (exit 1) when it cannot be written."""
         write_atomically(self.target, self.render().encode("utf-8"), what="the export")
 
-    def _renderable(self, instance_id: str, result: JobInfo | MaxjobError) -> RenderableType:
+    def finish(self, streams: Streams) -> int:
+        """`save`, once what it shows is on stdout: a failure is said on stderr and returned as
+        its exit status (1), to be counted in the worst; else 0."""
+        try:
+            self.save()
+        except MaxjobError as exc:
+            streams.error(exc)
+            return exc.exit_code
+        return 0
+
+    def _job(self, instance_id: str, result: JobInfo | MaxjobError) -> RenderableType:
         from rich.text import Text
 
         from maxjob.output.formats import view

@@ -1,6 +1,9 @@
 """Files maxjob writes besides stdout (`--export`, `--junit`): checked before any request, then
 written whole or not at all.
 
+`start_export` is each command's `--export`: checked at once, the export module imported only
+when the option is given (and rich only when it draws).
+
 `check_target` refuses, as a usage error (exit 2) before anything is fetched, a file whose
 directory does not exist or cannot be written, or a path that is a directory. `write_atomically`
 writes a temporary file in the same directory and renames it over the target, so that a reader
@@ -13,8 +16,13 @@ import contextlib
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from maxjob.errors import MaxjobError, UsageError
+
+if TYPE_CHECKING:
+    from maxjob.output.export import Export
+    from maxjob.output.streams import Streams
 
 
 def check_target(path: str, flag: str) -> Path:
@@ -68,3 +76,31 @@ def _umask() -> int:
     current = os.umask(0o022)
     os.umask(current)
     return current
+
+
+def start_export(
+    path: str | None,
+    streams: Streams,
+    *,
+    command: str,
+    width: int,
+    utc: bool,
+    view: str = "table",
+    subject: str | None = None,
+) -> Export | None:
+    """The `--export PATH` of `command` (`maxjob info`), secrets masked as on `streams`, or None
+    without the option. Checked now: a file that cannot be written is a UsageError (exit 2)
+    before any request. `view` is the `-o` format (`timeline` draws jobs as the timeline)."""
+    if path is None:
+        return None
+    from maxjob.output.export import Export
+
+    return Export(
+        path,
+        output=view,
+        utc=utc,
+        width=width,
+        command=command,
+        mask=streams.mask,
+        subject=subject,
+    )
