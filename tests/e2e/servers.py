@@ -119,6 +119,74 @@ class ScriptedServer:
         self.server.server_close()
 
 
+@dataclass
+class Received:
+    """One request as it arrived on the socket."""
+
+    method: str
+    target: str  # as sent: a path, or an absolute URL when it came as to a proxy
+    items: list[tuple[str, str]]  # the header lines, in order, names as sent
+    body: bytes
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {name.lower(): value for name, value in self.items}
+
+
+# What a `RecordingServer` answers: status, headers, body.
+Reply = tuple[int, dict[str, str], bytes]
+
+
+class RecordingServer:
+    """A threaded HTTP server on 127.0.0.1 that records every request, body included, and answers
+    it with `reply(request)` (a content-length is added)."""
+
+    def __init__(self, reply: Callable[[Received], Reply]) -> None:
+        self.received: list[Received] = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _answer(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length)
+                seen = Received(self.command, self.path, list(self.headers.items()), body)
+                with outer.lock:
+                    outer.received.append(seen)
+                status, headers, out = reply(seen)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("content-length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            def do_GET(self) -> None:
+                self._answer()
+
+            def do_POST(self) -> None:
+                self._answer()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
 class ConnectProxy:
     """An HTTP proxy that tunnels CONNECT and answers any plain request with a canned job,
     recording each request line."""

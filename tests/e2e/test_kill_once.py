@@ -4,11 +4,7 @@ content type the API expects. A kill must never be repeated once it may have rea
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
@@ -17,79 +13,30 @@ from maxjob.api import operations
 from maxjob.api.client import MaxComputeClient
 from maxjob.credentials import Credentials
 from maxjob.errors import ServiceError
+from tests.e2e.servers import Received, RecordingServer, Reply
 
 UNAVAILABLE = json.dumps(
     {"RequestId": "kill-503", "Code": "ServiceUnavailable", "Message": "The service is busy."}
 ).encode()
 
 
-@dataclass
-class Received:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-class Unavailable:
-    """A threaded HTTP server on 127.0.0.1 that answers 503 to POST /api/v1/jobs/kill (404 to
-    anything else) and records every request."""
-
-    def __init__(self) -> None:
-        self.received: list[Received] = []
-        self.lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _answer(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                body = self.rfile.read(length)
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                with outer.lock:
-                    outer.received.append(Received(self.command, self.path, headers, body))
-                killing = self.command == "POST" and self.path == "/api/v1/jobs/kill"
-                self.send_response(503 if killing else 404)
-                self.send_header("content-type", "application/json")
-                self.send_header("x-acs-request-id", "kill-503")
-                self.send_header("content-length", str(len(UNAVAILABLE)))
-                self.end_headers()
-                self.wfile.write(UNAVAILABLE)
-
-            def do_POST(self) -> None:
-                self._answer()
-
-            def do_GET(self) -> None:
-                self._answer()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+def unavailable(request: Received) -> Reply:
+    """503 to POST /api/v1/jobs/kill, 404 to anything else."""
+    killing = request.method == "POST" and request.target == "/api/v1/jobs/kill"
+    headers = {"content-type": "application/json", "x-acs-request-id": "kill-503"}
+    return (503 if killing else 404), headers, UNAVAILABLE
 
 
 @pytest.fixture
-def server() -> Iterator[Unavailable]:
-    srv = Unavailable()
+def server() -> Iterator[RecordingServer]:
+    srv = RecordingServer(unavailable)
     yield srv
     srv.close()
 
 
-def test_kill_jobs_answered_503_is_sent_exactly_once(server: Unavailable) -> None:
+def test_kill_jobs_answered_503_is_sent_exactly_once(server: RecordingServer) -> None:
     slept: list[float] = []
-    settings = config.resolve(endpoint=server.endpoint, max_attempts=3, environ={})
+    settings = config.resolve(endpoint=server.url, max_attempts=3, environ={})
     assert settings.is_loopback
     client = MaxComputeClient(
         settings,
@@ -103,7 +50,7 @@ def test_kill_jobs_answered_503_is_sent_exactly_once(server: Unavailable) -> Non
 
     assert len(server.received) == 1
     seen = server.received[0]
-    assert (seen.method, seen.path) == ("POST", "/api/v1/jobs/kill")
+    assert (seen.method, seen.target) == ("POST", "/api/v1/jobs/kill")
     assert seen.body == b'[{"instanceId":"j1","projectName":"p1"}]'
     assert seen.headers["content-type"] == "application/json; charset=utf-8"
     assert seen.headers["content-length"] == str(len(seen.body))

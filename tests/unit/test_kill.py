@@ -23,6 +23,7 @@ from maxjob.errors import (
 from maxjob.models import JobInfo
 from maxjob.output.streams import Streams
 from maxjob.polling import FakeClock
+from tests.unit.fakes import ScriptedJobs, State
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 STARTED = int(NOW.timestamp()) - 750  # running for 12m 30s at NOW
@@ -30,56 +31,15 @@ RUNNING = {"status": "running", "project": "p1", "jobOwner": "RAM$ann", "running
 CANCELLED = {**RUNNING, "status": "cancelled"}
 SUCCEEDED = {**RUNNING, "status": "success"}
 
-State = dict[str, Any] | MaxjobError
 
-
-class Settings:
-    host = "maxcompute.cn-hangzhou.aliyuncs.com"
-    endpoint = "https://maxcompute.cn-hangzhou.aliyuncs.com"
-
-
-class FakeClient:
-    """Jobs that follow a script, one state per GetJobInfo (the last one repeats); kills
-    answered from `kills` (an error to raise, else success) and recorded."""
+class FakeClient(ScriptedJobs):
+    """Scripted jobs; kills answered from `kills` (an error to raise, else success) and
+    recorded."""
 
     def __init__(self, script: dict[str, list[State]], kills: dict[str, MaxjobError] | None = None):
-        self.script = script
+        super().__init__(script)
         self.kill_answers = kills or {}
-        self.reads: dict[str, int] = {}
         self.kills: list[tuple[str, str]] = []
-        self.settings = Settings()
-        # A kill moves its job on to the states after "kill" in its script.
-        self.killed: set[str] = set()
-
-    def __enter__(self) -> FakeClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-    def one_attempt(self) -> float:
-        return 2.0
-
-    def get_job_info(self, instance_id: str, *, deadline: float | None = None) -> JobInfo:
-        n = self.reads.get(instance_id, 0)
-        self.reads[instance_id] = n + 1
-        states = self.script.get(instance_id)
-        if states is None:
-            raise NotFoundError(f"job {instance_id} not found", code="OBJECT_NOT_EXIST")
-        state = states[min(n, len(states) - 1)]
-        if isinstance(state, MaxjobError):
-            raise state
-        return JobInfo.from_api({"instanceId": instance_id, **state})
-
-    def get_many(self, ids: list[str], **kwargs: Any) -> Any:
-        def results() -> Any:
-            for instance_id in ids:
-                try:
-                    yield instance_id, self.get_job_info(instance_id)
-                except MaxjobError as exc:
-                    yield instance_id, exc
-
-        return results()
 
     def kill_job(self, instance_id: str, project: str) -> Any:
         self.kills.append((instance_id, project))

@@ -9,9 +9,9 @@ import pytest
 
 from maxjob.commands import wait, watch
 from maxjob.errors import NotFoundError
-from maxjob.models import JobInfo
 from maxjob.output.streams import Streams
 from maxjob.polling import Deadline, FakeClock, poll
+from tests.unit.fakes import ScriptedJobs
 
 
 def test_poll_stops_when_done_and_waits_the_interval_between_steps() -> None:
@@ -57,41 +57,7 @@ def test_poll_ticks_idle_while_it_waits() -> None:
     assert sum(clock.sleeps) == pytest.approx(1.0)
 
 
-class FakeClient:
-    """A client whose jobs follow a script, one state per poll."""
-
-    def __init__(self, script: dict[str, list[dict[str, Any] | Exception]]) -> None:
-        self.script = script
-        self.polls: dict[str, int] = {}
-        self.settings = type("S", (), {"connect_timeout": 1.0, "read_timeout": 1.0})()
-
-    def __enter__(self) -> FakeClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-    def one_attempt(self) -> float:
-        return 2.0
-
-    def get_job_info(self, instance_id: str, *, deadline: float | None = None) -> JobInfo:
-        n = self.polls.get(instance_id, 0)
-        self.polls[instance_id] = n + 1
-        states = self.script[instance_id]
-        state = states[min(n, len(states) - 1)]
-        if isinstance(state, Exception):
-            raise state
-        return JobInfo.from_api({"instanceId": instance_id, **state})
-
-    def get_many(self, ids: list[str], **kwargs: Any) -> Any:
-        def results() -> Any:
-            for instance_id in ids:
-                try:
-                    yield instance_id, self.get_job_info(instance_id)
-                except NotFoundError as exc:
-                    yield instance_id, exc
-
-        return results()
+FakeClient = ScriptedJobs
 
 
 RUNNING = {"status": "running"}
@@ -110,7 +76,7 @@ def test_watch_follows_a_job_to_its_end_on_a_fake_clock() -> None:
     options = watch.Options(ref="j1", output="plain", interval=5, timeout=60)
     code = watch.run(options, out, lambda *a, **k: client, clock=clock)
     assert code == 0
-    assert client.polls == {"j1": 3} and clock.sleeps == [5, 5]
+    assert client.reads == {"j1": 3} and clock.sleeps == [5, 5]
     assert "status\tsuccess" in out.out.getvalue()  # type: ignore[attr-defined]
 
 
@@ -163,4 +129,4 @@ def test_wait_any_fail_fast_and_the_worst_outcome() -> None:
         )
         == 3
     )
-    assert fast.polls == {"b": 2, "a": 2}
+    assert fast.reads == {"b": 2, "a": 2}

@@ -25,11 +25,9 @@ from __future__ import annotations
 import functools
 import json
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -43,6 +41,7 @@ from maxjob.api.client import MaxComputeClient
 from maxjob.api.operations import Operation
 from maxjob.credentials import Credentials
 from maxjob.protocol import EMPTY_BODY_SHA256
+from tests.e2e.servers import Received, RecordingServer, Reply
 
 HOST = "maxcompute.cn-hangzhou.aliyuncs.com"
 KEY_ID = "testid"
@@ -79,17 +78,11 @@ KILL_ID, KILL_PROJECT = "20230410071055424gqt9ulc2yuo", "项目_é"
 # -- the SDK's side -------------------------------------------------------------------------------
 
 
-@dataclass
-class Wire:
-    """One request as it arrived on the socket."""
-
-    method: str
-    target: str  # absolute form: it came through the proxy
-    headers: list[tuple[str, str]]
-    body: bytes
+class Wire(Received):
+    """One request of the SDK as it arrived at the recording proxy (its target in absolute form)."""
 
     def header(self, name: str) -> str:
-        values = [v for k, v in self.headers if k.lower() == name.lower()]
+        values = [v for k, v in self.items if k.lower() == name.lower()]
         assert len(values) == 1, (name, values)
         return values[0]
 
@@ -102,51 +95,11 @@ class Wire:
         return urlsplit(self.target).query
 
 
-class RecordingProxy:
-    """An HTTP proxy on 127.0.0.1 that forwards nothing: it records and answers a success."""
-
-    def __init__(self) -> None:
-        self.seen: list[Wire] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _record(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                body = self.rfile.read(length)
-                items = [(k, v) for k, v in self.headers.items()]
-                outer.seen.append(Wire(self.command, self.path, items, body))
-                action = self.headers.get("x-acs-action")
-                data: Any = "success" if action == "KillJobs" else {}
-                out = json.dumps({"requestId": "rec-1", "httpCode": 200, "data": data}).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            def do_GET(self) -> None:
-                self._record()
-
-            def do_POST(self) -> None:
-                self._record()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+def success(request: Received) -> Reply:
+    """What the recording proxy answers, forwarding nothing: the operation's success."""
+    data: Any = "success" if request.headers.get("x-acs-action") == "KillJobs" else {}
+    out = json.dumps({"requestId": "rec-1", "httpCode": 200, "data": data}).encode()
+    return 200, {"content-type": "application/json"}, out
 
 
 @pytest.fixture
@@ -162,7 +115,7 @@ def sdk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Callable[[Any, An
     monkeypatch.setattr(Utils, "get_nonce", staticmethod(lambda: NONCE))
     for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
-    proxy = RecordingProxy()
+    proxy = RecordingServer(success)
     cfg = utils_models.Config(
         access_key_id=KEY_ID,
         access_key_secret=SECRET,
@@ -180,12 +133,12 @@ def sdk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Callable[[Any, An
         return real_getaddrinfo(host, *args, **kwargs)
 
     def call(action: Callable[[Any, Any], Any]) -> Wire:
-        before = len(proxy.seen)
+        before = len(proxy.received)
         with monkeypatch.context() as patch:
             patch.setattr(socket, "getaddrinfo", loopback_only)
             action(sdk_client, models)
-        assert len(proxy.seen) == before + 1
-        wire = proxy.seen[-1]
+        assert len(proxy.received) == before + 1
+        wire = Wire(**vars(proxy.received[-1]))
         # Proof that it went through the loopback proxy, to the host vector B signs.
         assert wire.target.startswith(f"http://{HOST}/")
         return wire
@@ -339,7 +292,7 @@ def compare(wire: Wire, request: httpx.Request, *, body: bytes | None) -> Stages
     # 1. Body bytes, content type and payload hash.
     if body is None:
         assert wire.body == request.content == b""
-        assert "content-type" not in {k.lower() for k, _ in wire.headers}
+        assert "content-type" not in {k.lower() for k, _ in wire.items}
         assert "content-type" not in request.headers
     else:
         assert wire.body == request.content == body
