@@ -40,9 +40,10 @@ def to_json(value: Any, *, compact: bool = False) -> str:
 
 
 # Made once: `json.dumps` with any option builds a new encoder per call (a page of jobs is
-# a hundred calls).
-_COMPACT = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"))
-_INDENTED = json.JSONEncoder(ensure_ascii=True, indent=2)
+# a hundred calls). What is written is parsed JSON or built from it, never cyclic: the check
+# for cycles is skipped.
+_COMPACT = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), check_circular=False)
+_INDENTED = json.JSONEncoder(ensure_ascii=True, indent=2, check_circular=False)
 
 
 def _scalar(value: Any) -> str | None:
