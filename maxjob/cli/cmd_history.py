@@ -52,6 +52,7 @@ class Metric(enum.StrEnum):
         "  maxjob wait $ID && maxjob history $ID --fail-over 2     a CI gate: exit 9 if slower\n"
         "  maxjob history $ID -o markdown >> $GITHUB_STEP_SUMMARY\n"
         "  maxjob history $ID -o json | jq .summary.metrics.run.ratio\n"
+        "  maxjob history $ID --fail-over 2 --export history.svg     the gate, and a picture\n"
         "\n"
         "Only earlier successful runs make the medians; failed and cancelled ones are counted.\n"
         "median: the middle value (the mean of the two middle ones for an even count).\n"
@@ -141,6 +142,8 @@ def history(
     jq: p.Jq = None,
     utc: p.Utc = False,
     no_color: p.NoColor = False,
+    export: p.ExportTable = None,
+    width: p.Width = 100,
     connection: "ConnectionOptions" = p.CONNECTED,
 ) -> None:
     """Earlier runs of the same SQL, and whether this run is normal."""
@@ -157,6 +160,8 @@ def history(
         output=None if output is None else str(output.value),
         jq=jq,
         utc=utc,
+        export=export,
+        width=width,
         connection=connection,
         resume=p.command_line(),
     )

@@ -53,7 +53,8 @@ Texts = builtins.list[str] | None
         "  maxjob ls --status failed --since 2026-11-29T18:00 --until 2026-11-30T08:00\n"
         "  maxjob ls --quota os_bigdata --since 7d --sort cuUsage:desc --limit 10\n"
         "  maxjob ls -p sales_dw --since 30d --limit 0 -o jsonl | jq -r .instanceId\n"
-        "  maxjob ls --owner 'RAM$etl@example.com' -o csv > jobs.csv"
+        "  maxjob ls --owner 'RAM$etl@example.com' -o csv > jobs.csv\n"
+        "  maxjob ls --status failed --since 12h -o json --export failed.svg > failed.json"
     ),
 )
 @p.connected
@@ -139,6 +140,8 @@ def list(  # the command's name: `ls` is an alias of the function's name
     jq: p.Jq = None,
     utc: p.Utc = False,
     no_color: p.NoColor = False,
+    export: p.ExportTable = None,
+    width: p.Width = 100,
     concurrency: Annotated[
         int,
         typer.Option(
@@ -176,6 +179,8 @@ def list(  # the command's name: `ls` is an alias of the function's name
             output=None if output is None else str(output.value),
             jq=jq,
             utc=utc,
+            export=export,
+            width=width,
             concurrency=concurrency,
             connection=connection,
         )

@@ -47,6 +47,7 @@ WhyOutput = Annotated[
         "  maxjob why 20230410071055424gqt9ulc2yuo\n"
         "  maxjob why $ID -o json | jq -r '.reasons[].text'\n"
         "  maxjob why $ID --jq '.ahead | length'\n"
+        "  maxjob why $ID -o json --export why.html > why.json\n"
         "\n"
         "Reads GetJobInfo; for a job waiting for resources also ListJobSnapshotInfos (else\n"
         "GetRunningJobs), ListQuotas and QueryQuota; for a finished job ListJobInfos."
@@ -60,6 +61,8 @@ def why(
     jq: p.Jq = None,
     utc: p.Utc = False,
     no_color: p.NoColor = False,
+    export: p.ExportTable = None,
+    width: p.Width = 100,
     connection: "ConnectionOptions" = p.CONNECTED,
 ) -> None:
     """Where a job is and why it waits, or how it ended, with the evidence."""
@@ -70,6 +73,8 @@ def why(
         output=None if output is None else str(output.value),
         jq=jq,
         utc=utc,
+        export=export,
+        width=width,
         connection=connection,
     )
     out = streams(no_color)

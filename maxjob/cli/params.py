@@ -352,13 +352,24 @@ WaitTimeout = Annotated[
 ]
 
 
-# `--export`, `--width` (`info`, `watch`) and `--junit` (`wait`).
+# `--export`, `--width` (`info`, `watch`; `list`, `history`, `why` with `ExportTable`) and
+# `--junit` (`wait`).
 Export = Annotated[
     str | None,
     typer.Option(
         "--export",
         metavar="FILE",
         help="Also save the view (table, or timeline with -o timeline) as FILE.svg or FILE.html.",
+        rich_help_panel=OUTPUT,
+        show_default=False,
+    ),
+]
+ExportTable = Annotated[
+    str | None,
+    typer.Option(
+        "--export",
+        metavar="FILE",
+        help="Also save the table view as FILE.svg or FILE.html.",
         rich_help_panel=OUTPUT,
         show_default=False,
     ),

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from maxjob import ids, listing
 from maxjob.errors import MaxjobError, UsageError
-from maxjob.exits import ExitCode
+from maxjob.exits import ExitCode, worst
 from maxjob.history_stats import METRICS, Gate, Run, Scope, Summary, gate, summarize, summary_json
 from maxjob.models import JobInfo, epoch_to_datetime
 from maxjob.output import formats
+from maxjob.output.files import start_export
 from maxjob.output.jq import JqProgram
 from maxjob.output.streams import Streams
 from maxjob.session import ClientFactory, ConnectionOptions, open_client
@@ -50,6 +51,9 @@ class Options:
     output: str | None = None
     jq: str | None = None
     utc: bool = False
+    # `--export FILE.svg|html`: the table view also saved there, `width` columns wide.
+    export: str | None = None
+    width: int = 100
     connection: ConnectionOptions = field(default_factory=ConnectionOptions)
     # The command line as typed, for the Ctrl-C hint (the CLI fills it in).
     resume: tuple[str, ...] = ()
@@ -151,6 +155,15 @@ def run(
     ref = ids.parse_ref(options.ref)
     jq = JqProgram(options.jq) if options.jq else None
     fmt = formats.choose(options.output, FORMATS, streams, jq is not None)
+    utc = options.utc or not streams.out_is_terminal
+    saved = start_export(
+        options.export,
+        streams,
+        command="maxjob history",
+        width=options.width,
+        utc=utc,
+        subject=ref.instance_id,
+    )
     try:
         with client_factory(
             options.connection, streams, pool_size=CONCURRENCY, fallback_region=ref.region
@@ -192,10 +205,16 @@ def run(
     if options.fail_over is not None:
         checked = gate(summary, options.metric, options.fail_over)
     show(fmt, streams, jq, this, earlier, summary, scope, checked, utc=options.utc)
-    if checked is None:
-        return ExitCode.OK
-    streams.message(f"maxjob: {checked.message(summary)}")
-    return ExitCode.SLOWER if checked.exceeded else ExitCode.OK
+    code: int = ExitCode.OK
+    if checked is not None:
+        streams.message(f"maxjob: {checked.message(summary)}")
+        code = ExitCode.SLOWER if checked.exceeded else ExitCode.OK
+    if saved is not None:  # after the history was shown: a failure is said, and counted (1)
+        from maxjob.render import history as render
+
+        saved.draw(render.view(this, earlier, summary, scope, utc=utc, width=saved.width))
+        code = worst([code, saved.finish(streams)])
+    return code
 
 
 def show(

@@ -1,22 +1,35 @@
 """`maxjob list` (alias `ls`): find jobs with ListJobInfos, filter, sort, and show them as the
-pages arrive (see `maxjob.listing` for the windows and the pages)."""
+pages arrive (see `maxjob.listing` for the windows and the pages).
+
+`--export FILE.svg|html` saves the table view whatever `-o` prints: the rows the table would show
+(as many as `--limit`), but at most `EXPORT_ROWS` of them, so that `--limit 0 -o jsonl` keeps its
+flat memory; the picture's footer says when rows were left out of it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from maxjob import listing
 from maxjob.errors import UsageError
 from maxjob.output import formats, job_list
+from maxjob.output.files import start_export
 from maxjob.output.jq import JqProgram
 from maxjob.output.streams import Streams
 from maxjob.render.units import human_time
 from maxjob.session import ClientFactory, ConnectionOptions, open_client
 
+if TYPE_CHECKING:
+    from maxjob.output.export import Export
+    from maxjob.render.job_list import JobRow
+
 FORMATS = formats.JOB_LISTS
 MAX_CONCURRENCY = 64
+PAGE_SIZE = 100
+# The most rows an `--export` picture draws: the first ones, in the order shown.
+EXPORT_ROWS = 1000
 DEFAULT_SORT = ("submittedAtTime:desc",)
 # What the documentation shows of `status` (OPERATIONS §1.1): no enum is published.
 DOCUMENTED_STATUSES = (
@@ -49,6 +62,9 @@ class Options:
     output: str | None = None
     jq: str | None = None
     utc: bool = False
+    # `--export FILE.svg|html`: the table view also saved there, `width` columns wide.
+    export: str | None = None
+    width: int = 100
     concurrency: int = 8
     connection: ConnectionOptions = field(default_factory=ConnectionOptions)
 
@@ -92,7 +108,8 @@ def request_body(options: Options) -> dict[str, Any]:
 
 
 def run(options: Options, streams: Streams, client_factory: ClientFactory = open_client) -> int:
-    """List the jobs; 0 when the listing succeeded, matches or not."""
+    """List the jobs; 0 when the listing succeeded, matches or not (1 if the export could not be
+    written)."""
     if options.limit < 0:
         raise UsageError("--limit must be 0 (all) or more")
     if not 1 <= options.concurrency <= MAX_CONCURRENCY:
@@ -103,17 +120,22 @@ def run(options: Options, streams: Streams, client_factory: ClientFactory = open
     jq = JqProgram(options.jq) if options.jq else None
     fmt = formats.choose(options.output, FORMATS, streams, jq is not None)
     utc = options.utc or not streams.out_is_terminal
-    page_size = 100
+    saved = start_export(
+        options.export, streams, command="maxjob list", width=options.width, utc=utc
+    )
+    # The table's widths come from its first page (or all of a shorter --limit).
+    sample = min(options.limit or PAGE_SIZE, PAGE_SIZE)
     writer = job_list.writer(
         fmt,
         streams,
         jq=jq,
         now=now,
         utc=utc,
-        sample=min(options.limit or page_size, page_size),
+        sample=sample,
         sorted_by=body["sortByList"][:1],
     )
     tally = listing.Tally()
+    drawn: list[JobRow] = []
     with client_factory(options.connection, streams, pool_size=options.concurrency) as client:
         chunks = listing.batches(
             client,
@@ -121,12 +143,14 @@ def run(options: Options, streams: Streams, client_factory: ClientFactory = open
             whole,
             limit=options.limit,
             concurrency=options.concurrency,
-            page_size=page_size,
+            page_size=PAGE_SIZE,
             tally=tally,
         )
         try:
             for chunk in chunks:
                 writer.write(chunk)
+                if saved is not None and len(drawn) < EXPORT_ROWS:
+                    drawn.extend(rows_of(chunk[: EXPORT_ROWS - len(drawn)], now))
         except UsageError as exc:
             if exc.code is None:
                 raise
@@ -138,7 +162,44 @@ def run(options: Options, streams: Streams, client_factory: ClientFactory = open
     writer.finish(tally)
     if not tally.shown:
         streams.message(no_match(options, whole, utc=options.utc))
-    return 0
+    if saved is None:
+        return 0
+    draw_list(saved, drawn, tally, options, whole, sample=sample, sorted_by=body["sortByList"][:1])
+    return saved.finish(streams)
+
+
+def rows_of(items: list[dict[str, Any]], now: datetime) -> list[JobRow]:
+    from maxjob.render.job_list import job_row
+
+    return [job_row(item, now) for item in items]
+
+
+def draw_list(
+    saved: Export,
+    rows: list[JobRow],
+    tally: listing.Tally,
+    options: Options,
+    whole: listing.Window,
+    *,
+    sample: int,
+    sorted_by: list[str],
+) -> None:
+    """The table view into the export: its rows and footer, or why no job is shown."""
+    from maxjob.render.job_list import footer
+    from maxjob.render.list_table import picture
+
+    if not rows:
+        below = no_match(options, whole, utc=saved.utc).removeprefix("maxjob: ")
+    else:
+        below = footer(
+            tally.shown, tally.matched, complete=tally.complete, exact=tally.windows <= 1
+        )
+        if tally.shown > len(rows):
+            most = f"a picture holds at most {EXPORT_ROWS:,} rows"
+            below += f" · the first {len(rows):,} drawn here ({most})"
+    saved.draw(
+        picture(rows, below, width=saved.width, utc=saved.utc, sample=sample, sorted_by=sorted_by)
+    )
 
 
 def refused_hint(whole: listing.Window, now: datetime) -> str:

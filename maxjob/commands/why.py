@@ -27,6 +27,7 @@ from maxjob import ids
 from maxjob.errors import MaxjobError
 from maxjob.models import JobInfo, SubStatus, outcome_from_substatus
 from maxjob.output import formats
+from maxjob.output.files import start_export
 from maxjob.output.jq import JqProgram
 from maxjob.output.streams import Streams
 from maxjob.quota import (
@@ -89,6 +90,9 @@ class Options:
     output: str | None = None
     jq: str | None = None
     utc: bool = False
+    # `--export FILE.svg|html`: the table view also saved there, `width` columns wide.
+    export: str | None = None
+    width: int = 100
     connection: ConnectionOptions = field(default_factory=ConnectionOptions)
 
 
@@ -758,18 +762,32 @@ def run(
     *,
     wall: Callable[[], float] = time.time,
 ) -> int:
-    """Explain one job; the exit status (0 unless an error)."""
+    """Explain one job; the exit status (0 unless an error, 1 if the export could not be
+    written)."""
     ref = ids.parse_ref(options.ref)
     jq = JqProgram(options.jq) if options.jq else None
     fmt = formats.choose(options.output, accepted_formats(), streams, jq is not None)
     utc = options.utc or not streams.out_is_terminal or fmt.name != "table"
+    saved = start_export(
+        options.export,
+        streams,
+        command="maxjob why",
+        width=options.width,
+        utc=utc,
+        subject=ref.instance_id,
+    )
     with client_factory(
         options.connection, streams, pool_size=4, fallback_region=ref.region
     ) as client:
         job = client.get_job_info(ref.instance_id)
         explanation = explain(client, job, now=wall(), utc=utc)
     show(explanation, fmt, streams, jq, utc=utc)
-    return 0
+    if saved is None:
+        return 0
+    from maxjob.render import why as render
+
+    saved.draw(render.view(explanation.as_json(), width=saved.width))
+    return saved.finish(streams)
 
 
 def show(

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from rich.cells import cell_len
+from rich.console import Group
 from rich.text import Text
 
 from maxjob.render.job_list import JobRow
@@ -186,3 +187,24 @@ def row_line(row: JobRow, shape: Layout) -> Text:
 
 def footer_line(text: str) -> Text:
     return Text(text, style="dim")
+
+
+def picture(
+    rows: Sequence[JobRow],
+    footer: str,
+    *,
+    width: int,
+    utc: bool,
+    sample: int,
+    sorted_by: Collection[str] = (),
+) -> Group | Text:
+    """The whole table as the terminal shows it, for `--export`: the header, a line per row,
+    then `footer` (which wraps rather than being cut); the widths come from the first `sample`
+    rows, as on the terminal. No rows: `footer` alone (why nothing is shown)."""
+    closing = footer_line(footer)
+    if not rows:
+        return closing
+    shape = layout(rows[: max(1, sample)], width, utc=utc, sorted_by=sorted_by)
+    table = Text("\n").join([header_line(shape), *(row_line(row, shape) for row in rows)])
+    table.no_wrap, table.overflow = True, "ellipsis"
+    return Group(table, closing)
