@@ -9,7 +9,10 @@ request id), with its id in the title. Server text is sanitised
 (control characters shown as escapes), secrets are masked, then the text is escaped as workflow
 commands require: `%`, CR and LF in the message, and also `:` and `,` in the title. With
 `GITHUB_STEP_SUMMARY` set, a Markdown summary is appended to that file; a summary that cannot be
-written is a warning, not a failure.
+written is a warning, not a failure. GitHub keeps at most 1 MiB of a step's summary (the whole
+file, whatever else the step appended) and drops a larger one: a summary that would take the
+file over it keeps its table rows in order while they fit, and ends with a line saying how many
+rows were left out (`fit_summary`).
 
 JUnit (`wait --junit FILE`): a `testsuites/testsuite` report, one test case per job (name: the
 instance id; classname: its project, or `maxjob`; time: its running time in seconds). Failed,
@@ -39,6 +42,10 @@ LEVELS = {"failed": "error", "error": "error", "cancelled": "warning", "timed ou
 # A title names the job, a message says why: both short enough to read in the run's page.
 TITLE_LIMIT = 200
 MESSAGE_LIMIT = 2000
+# GitHub's limit on one step's summary, in bytes: a larger one is not shown at all.
+SUMMARY_LIMIT = 1024 * 1024
+# A delimiter row of a GitHub table, which maxjob writes as `| --- | ---: |`.
+_DELIMITER_ROW = re.compile(r"\|(?: *:?-+:? *\|)+")
 
 
 def in_github_actions(environ: Mapping[str, str]) -> bool:
@@ -104,15 +111,85 @@ class GitHub:
             self.streams.message(self.streams.mask(line))
 
     def summarise(self, markdown: str) -> None:
-        """Append `markdown` to the step summary, when there is one; a warning if it fails."""
+        """Append `markdown` to the step summary, when there is one, cut to keep the file within
+        `SUMMARY_LIMIT`; a warning if it cannot be written or nothing of it fits."""
         if not self.summary_path:
             return
+        path = Path(self.summary_path)
         try:
-            with Path(self.summary_path).open("a", encoding="utf-8") as file:
-                file.write(self.streams.mask(markdown).rstrip("\n") + "\n\n")
+            used = path.stat().st_size
+        except OSError:
+            used = 0  # not there yet: appending creates it (or says why it cannot)
+        # The blank line after it keeps the next step's Markdown apart.
+        text = fit_summary(self.streams.mask(markdown).rstrip("\n"), SUMMARY_LIMIT - used - 2)
+        if text is None:
+            self.streams.warn(
+                f"the step summary {self.summary_path} is full (GitHub keeps at most 1 MiB of "
+                "a step's summary): nothing appended"
+            )
+            return
+        try:
+            with path.open("a", encoding="utf-8") as file:
+                file.write(text + "\n\n")
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             self.streams.warn(f"cannot append the step summary to {self.summary_path}: {reason}")
+
+
+def fit_summary(markdown: str, room: int) -> str | None:
+    """`markdown` in at most `room` bytes of UTF-8: unchanged when it fits; else with the body
+    rows of its tables kept in order while they fit (every row after the first that does not is
+    left out, so no gap hides in the middle), every other line kept, and a last paragraph that
+    says how many rows were left out. A table keeps its header, so the document stays valid
+    Markdown. When not even that fits, one line saying the summary was left out; None when
+    there is no room for that either."""
+    if len(markdown.encode("utf-8")) <= room:
+        return markdown
+    lines = markdown.split("\n")
+    rows = _body_rows(lines)
+    total = sum(rows)
+    # Room for the longest note it may need, after a blank line (which ends a table).
+    budget = room - len(_left_out(total).encode("utf-8")) - 2
+    budget -= sum(
+        len(line.encode("utf-8")) + 1 for line, row in zip(lines, rows, strict=True) if not row
+    )
+    if total and budget >= 0:
+        kept: list[str] = []
+        left = 0
+        for line, row in zip(lines, rows, strict=True):
+            if row:
+                size = len(line.encode("utf-8")) + 1
+                if left or size > budget:
+                    left += 1
+                    continue
+                budget -= size
+            kept.append(line)
+        return "\n".join(kept).rstrip("\n") + "\n\n" + _left_out(left)
+    whole = (
+        f"*A summary of {len(markdown.encode('utf-8')):,} bytes was left out: "
+        "GitHub keeps at most 1 MiB of a step's summary.*"
+    )
+    return whole if len(whole.encode("utf-8")) <= room else None
+
+
+def _left_out(rows: int) -> str:
+    noun = "row" if rows == 1 else "rows"
+    return f"*{rows:,} more table {noun} left out: GitHub keeps at most 1 MiB of a step's summary.*"
+
+
+def _body_rows(lines: Sequence[str]) -> list[bool]:
+    """For each line, whether it is a body row of a table (after a header and delimiter row)."""
+    rows: list[bool] = []
+    in_body = False
+    for index, line in enumerate(lines):
+        if in_body and line.startswith("|"):
+            rows.append(True)
+            continue
+        rows.append(False)
+        in_body = (
+            index > 0 and lines[index - 1].startswith("|") and bool(_DELIMITER_ROW.fullmatch(line))
+        )
+    return rows
 
 
 # -- JUnit ------------------------------------------------------------------------------------

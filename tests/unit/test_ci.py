@@ -231,3 +231,112 @@ def test_junit_is_written_atomically_and_masked(tmp_path: Path) -> None:
     root = parse_xml(target.read_bytes())
     assert root.find("testsuite/testcase[@classname='****']") is not None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "report.xml"]
+
+
+# -- the step summary's 1 MiB ---------------------------------------------------------------
+
+
+def many_ended(count: int, errors: int = 0) -> list[JobEnd]:
+    """`count` failed jobs with a long diagnostic each (a `|` in it), then `errors` unreadable
+    ones."""
+    ended = [
+        JobEnd(
+            f"job-{n:05d}",
+            "failed",
+            failed_job(
+                instanceId=f"job-{n:05d}",
+                sceneResults=[{"type": "error", "summary": f"{n} | data skew in a join " * 20}],
+            ),
+        )
+        for n in range(count)
+    ]
+    ended += [
+        JobEnd(f"gone-{n}", "error", error=NotFoundError(f"job gone-{n} not found", code="X"))
+        for n in range(errors)
+    ]
+    return ended
+
+
+def body_ids(table: list[list[str]]) -> list[str]:
+    return [cell.replace("\\", "") for cell, *_ in table[2:]]
+
+
+def test_a_wait_over_thousands_of_jobs_keeps_the_step_summary_within_1_mib(
+    tmp_path: Path,
+) -> None:
+    from markdown_it import MarkdownIt
+
+    from maxjob.render.markdown import Markdown, tally_document
+    from tests.unit.test_markdown import tables
+
+    summary = tmp_path / "summary.md"
+    earlier = "### an earlier command of this step\n\n" + "x" * 100_000 + "\n\n"
+    summary.write_text(earlier)
+    s, out, err = streams({"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)})
+    ended = many_ended(4000, errors=30)
+    document = tally_document(Markdown("maxjob wait: 4,000 failed, 30 errors"), ended)
+    assert len(document.encode()) > 1.5 * ci.SUMMARY_LIMIT
+    ci.GitHub(s).summarise(document)
+    assert out.getvalue() == err.getvalue() == ""
+    data = summary.read_bytes()
+    assert ci.SUMMARY_LIMIT - 2000 < len(data) <= ci.SUMMARY_LIMIT  # full, not over
+    appended = data.decode()[len(earlier) :]
+    assert appended.startswith("### maxjob wait: 4,000 failed, 30 errors\n")
+    found = tables(appended)  # every table well formed: the same cells in every row
+    jobs, errors = found
+    kept = body_ids(jobs)
+    assert kept == [f"job-{n:05d}" for n in range(len(kept))]  # the first ones, in order
+    assert 100 < len(kept) < 4000 and len(errors) == 2  # the errors table: its header only
+    left = 4000 + 30 + 30 - len(kept)  # an error is a row of both tables
+    note = f"*{left:,} more table rows left out: GitHub keeps at most 1 MiB of a step's summary.*"
+    assert appended.endswith("\n\n" + note + "\n\n")
+    # Read back as GitHub reads it (the head of the jobs table, its last two rows, then the
+    # rest: a whole MiB takes the parser seconds): the note is a paragraph, not a table row.
+    lines = appended.split("\n")
+    last = max(i for i, line in enumerate(lines) if line.startswith("| job"))
+    excerpt = "\n".join(lines[:4] + lines[last - 1 :])
+    tokens = MarkdownIt("commonmark").enable("table").parse(excerpt)
+    assert sum(t.type == "tr_open" for t in tokens) == 1 + 2 + 1
+    inline = [t for t in tokens if t.type == "inline"]
+    assert inline[-1].content == note
+    assert tokens[-3].type == "paragraph_open" and tokens[-4].type == "table_close"
+
+
+def test_a_summary_that_fits_is_unchanged_and_a_cut_one_fits_any_room() -> None:
+    from maxjob.render.markdown import Markdown, tally_document
+    from tests.unit.test_markdown import tables
+
+    # 46 rows: 43 in the jobs table, the 3 errors again in theirs.
+    document = tally_document(Markdown("maxjob wait"), many_ended(40, errors=3)).rstrip("\n")
+    size = len(document.encode())
+    assert ci.fit_summary(document, size) == document
+    for room in range(size - 1, 0, -997):
+        fitted = ci.fit_summary(document, room)
+        if fitted is None:
+            assert room < 120  # not even the one line fits
+            continue
+        assert len(fitted.encode()) <= room
+        if fitted.startswith("### maxjob wait"):
+            found = tables(fitted)
+            kept = sum(len(table) - 2 for table in found)
+            assert fitted.endswith(
+                f" more table {'row' if 46 - kept == 1 else 'rows'} left out: "
+                "GitHub keeps at most 1 MiB of a step's summary.*"
+            )
+            assert f"*{46 - kept:,} more" in fitted.splitlines()[-1]
+        else:  # not even the heading and the tables' headers fit
+            assert fitted == (
+                f"*A summary of {size:,} bytes was left out: "
+                "GitHub keeps at most 1 MiB of a step's summary.*"
+            )
+
+
+def test_a_full_step_summary_gets_nothing_and_a_warning(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_bytes(b"x" * (ci.SUMMARY_LIMIT - 50))
+    s, _, err = streams({"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)})
+    ci.GitHub(s).summarise("| a |\n| --- |\n" + "| b |\n" * 100)
+    assert summary.stat().st_size == ci.SUMMARY_LIMIT - 50
+    assert "is full (GitHub keeps at most 1 MiB of a step's summary): nothing appended" in (
+        err.getvalue()
+    )
