@@ -194,10 +194,13 @@ def _recording_console(width: int) -> Console:
     from rich.console import Console
 
     # Explicit on every setting the environment could change: the picture is the same anywhere.
+    # (The height too: without it, rich draws 80 columns on a terminal named dumb or unknown in
+    # TERM, as CI runners and editors name theirs, whatever the width.)
     return Console(
         file=io.StringIO(),
         record=True,
         width=width,
+        height=25,
         force_terminal=True,
         force_jupyter=False,
         force_interactive=False,

@@ -118,6 +118,7 @@ def test_the_width_is_fixed_whatever_the_terminal(
 ) -> None:
     monkeypatch.setenv("COLUMNS", "300")
     monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("TERM", "dumb")  # which rich would otherwise draw 80 columns wide
     lines = {}
     for width in (60, 100):
         saved = export.Export(str(tmp_path / "a.html"), output="table", utc=True, width=width)
