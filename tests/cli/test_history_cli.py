@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -380,3 +381,32 @@ def test_bad_flags_exit_2_before_any_request(args: list[str]) -> None:
     result = service.invoke("this-run", *args)
     assert result.exit_code == 2, result.output
     assert service.requests == []
+
+
+def test_export_with_the_gate_saves_the_view_and_a_failed_write_outranks_9(
+    tmp_path: Path,
+) -> None:
+    from tests.unit.test_export import assert_safe_picture, picture_text
+
+    service = FakeService([THIS, *usual()])
+    picture = tmp_path / "history.svg"
+    saved = service.invoke("this-run", "--fail-over", "2", "-o", "csv", "--export", str(picture))
+    assert saved.exit_code == 9, saved.stderr
+    shown = picture_text(assert_safe_picture(picture.read_text(encoding="utf-8")))
+    assert "Ran 41m 00s, 3.4x the median" in shown and "maxjob history this-run" in shown
+    assert saved.stdout.startswith("instanceId,run,")  # stdout holds what -o asked for
+
+    directory = tmp_path / "gone"
+    directory.mkdir()
+
+    class Vanishing(FakeService):
+        def handler(self, request: httpx.Request) -> httpx.Response:
+            if directory.exists():
+                directory.rmdir()  # gone between the check and the write
+            return super().handler(request)
+
+    service = Vanishing([THIS, *usual()])
+    failed = service.invoke("this-run", "--fail-over", "2", "--export", str(directory / "h.svg"))
+    assert failed.exit_code == 1  # an error writing is worse than the gate's 9
+    assert "over --fail-over 2" in failed.stderr
+    assert "maxjob: error: cannot write the export to" in failed.stderr

@@ -301,3 +301,77 @@ def test_an_argument_the_service_refuses_is_one_line_and_a_hint() -> None:
         "(ILLEGAL_ARGUMENT, request id r-400)"
     )
     assert hint.startswith("maxjob: hint: jobs can be listed about 45 days back")
+
+
+# -- --export ---------------------------------------------------------------------------------
+
+
+def exported_lines(path: Any) -> list[str]:
+    """The text lines of an exported page, as drawn."""
+    import html
+    import re
+
+    from tests.unit.test_export import assert_safe_page
+
+    page = path.read_text(encoding="utf-8")
+    assert_safe_page(page)
+    code = re.search(r"<code[^>]*>(.*)</code>", page, re.S)
+    assert code is not None
+    return html.unescape(re.sub(r"<[^>]+>", "", code.group(1))).splitlines()
+
+
+def test_export_draws_what_the_table_shows_whatever_o_prints(tmp_path: Any) -> None:
+    api = Api(pages_of([job(n) for n in range(150)]))
+    page = tmp_path / "jobs.html"
+    result = api.invoke("--limit", "120", "-o", "jsonl", "--export", str(page), "--width", "120")
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 120
+    lines = exported_lines(page)
+    assert lines[0].split()[:2] == ["ID", "OUTCOME"] and "SUBMITTED (UTC)" in lines[0]
+    assert [line.split()[0] for line in lines[1:-1]] == [f"job-{n:04d}" for n in range(120)]
+    assert max(len(line) for line in lines) <= 120
+    assert lines[-1] == "120 of 150 jobs (--limit N for more, 0 for all)"
+
+
+def test_export_of_limit_0_draws_at_most_1000_rows_and_says_so(tmp_path: Any) -> None:
+    from maxjob.commands.list import EXPORT_ROWS
+
+    api = Api(pages_of([job(n) for n in range(EXPORT_ROWS + 234)]))
+    page = tmp_path / "all.html"
+    result = api.invoke("--limit", "0", "-o", "jsonl", "--export", str(page))
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == EXPORT_ROWS + 234  # stdout has every job
+    lines = exported_lines(page)
+    rows = [line.split()[0] for line in lines if line.startswith("job-")]
+    assert rows == [f"job-{n:04d}" for n in range(EXPORT_ROWS)]  # the first ones, in order
+    assert " ".join(lines[EXPORT_ROWS + 1 :]) == (
+        "1,234 jobs · the first 1,000 drawn here (a picture holds at most 1,000 rows)"
+    )
+
+
+def test_export_of_no_match_says_why_nothing_is_shown(tmp_path: Any) -> None:
+    api = Api(pages_of([]))
+    page = tmp_path / "none.html"
+    result = api.invoke("--status", "nope", "-o", "csv", "--export", str(page))
+    assert (result.exit_code, result.stdout) == (0, "")
+    said = " ".join(exported_lines(page))  # the line on stderr, wrapped
+    assert said.startswith("no jobs matched from ") and "--status nope" in said
+
+
+def test_an_export_that_cannot_be_written_after_listing_is_exit_1(tmp_path: Any) -> None:
+    directory = tmp_path / "out"
+    directory.mkdir()
+
+    def answer(body: dict[str, Any], page: int, size: int) -> httpx.Response:
+        if directory.exists():
+            directory.rmdir()  # gone between the check and the write
+        return pages_of([job(n) for n in range(3)])(body, page, size)
+
+    result = Api(answer).invoke("-o", "plain", "--export", str(directory / "jobs.svg"))
+    assert result.exit_code == 1
+    assert [line.split("\t")[0] for line in result.stdout.splitlines()] == [
+        "job-0000",
+        "job-0001",
+        "job-0002",
+    ]  # the jobs were shown first
+    assert "maxjob: error: cannot write the export to" in result.stderr

@@ -111,3 +111,22 @@ def test_only_an_export_imports_rich_and_only_ci_reports_build_markdown_or_xml(
     assert not {"maxjob.output.export", "maxjob.render.markdown"} & names
     names = imported(["wait", "finished", "-o", "json"], env)
     assert not {"maxjob.render.markdown", "xml.etree.ElementTree"} & names
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["list", "--since", "30d"], ["history", "hist-steady"], ["why", "hist-regressed"]],
+    ids=["list", "history", "why"],
+)
+def test_list_history_and_why_import_rich_only_for_an_export(
+    command: list[str], emulator: Emulator, tmp_path: Path
+) -> None:
+    env = keyed_environ(tmp_path, emulator.url)
+    for fmt in ("json", "plain"):
+        names = imported([*command, "-o", fmt], env)
+        assert "httpx" in names  # the calls did happen
+        assert offenders(names, HEAVY_FOR_DATA) == [], fmt
+        assert "maxjob.output.export" not in names
+    names = imported([*command, "-o", "json", "--export", str(tmp_path / "a.svg")], env)
+    assert {"maxjob.output.export", "rich.console"} <= names
+    assert (tmp_path / "a.svg").stat().st_size > 0

@@ -16,6 +16,7 @@ from maxjob.emulator.seed import FAILED_DATA
 from maxjob.errors import MaxjobError, NotFoundError, UsageError
 from maxjob.models import JobInfo
 from maxjob.output import export, files
+from maxjob.render.sanitize import display
 
 HOSTILE = (
     "<script>alert(1)</script><img src=x onerror=alert(1)>"
@@ -228,3 +229,48 @@ def test_a_directory_removed_after_the_check_is_exit_1(tmp_path: Path) -> None:
     with pytest.raises(MaxjobError, match="cannot write the export") as caught:
         saved.save()
     assert caught.value.exit_code == 1
+
+
+def test_any_renderables_are_drawn_in_order_under_the_subject(tmp_path: Path) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    saved = export.Export(
+        str(tmp_path / "why.html"), utc=True, command="maxjob why", subject="evil<1>"
+    )
+    table = Table("run", "outcome")
+    table.add_row("r-1", Text(display(HOSTILE)))  # sanitised, as the views do
+    saved.draw(Text("first: the explanation"))
+    saved.draw(table)
+    page = saved.render()
+    assert_safe_page(page)
+    assert "<title>maxjob why evil&lt;1&gt;</title>" in page
+    assert page.index("first: the explanation") < page.index("r-1")
+    assert "&lt;script&gt;" in page and "[bold]x[/bold]:smile:" in page
+
+
+def test_a_picture_of_nothing_but_renderables_is_titled_by_the_command(tmp_path: Path) -> None:
+    from rich.text import Text
+
+    saved = export.Export(str(tmp_path / "list.svg"), utc=True, command="maxjob list")
+    saved.draw(Text("ID  OUTCOME"))
+    root = assert_safe_picture(saved.render())
+    assert "maxjob list" in picture_text(root) and "ID  OUTCOME" in picture_text(root)
+
+
+def test_start_export_checks_now_and_masks_as_the_streams_do(tmp_path: Path) -> None:
+    import io
+
+    from maxjob.output.streams import Streams
+
+    streams = Streams(io.StringIO(), io.StringIO(), environ={})
+    streams.hide("leaked-secret-value-123456")
+    assert files.start_export(None, streams, command="maxjob list", width=100, utc=True) is None
+    with pytest.raises(UsageError, match=r"must end in \.svg or \.html"):
+        files.start_export(str(tmp_path / "a.png"), streams, command="x", width=100, utc=True)
+    saved = files.start_export(
+        str(tmp_path / "a.svg"), streams, command="maxjob info", width=80, utc=True
+    )
+    assert saved is not None and saved.width == 80 and saved.view == "table"
+    saved.add("failed", JobInfo.from_api(dict(FAILED_DATA, project="leaked-secret-value-123456")))
+    assert "leaked-secret" not in saved.render()
