@@ -146,12 +146,29 @@ def _help_options(command: str) -> set[str]:
 
 def _readme_section(command: str) -> str:
     readme = (ROOT / "README.md").read_text()
-    match = re.search(rf"^### `maxjob {command}[^`]*`\n(.*?)(?=^### |^## )", readme, re.M | re.S)
+    match = re.search(
+        rf"^### `maxjob {command}[^`]*`[^\n]*\n(.*?)(?=^### |^## )", readme, re.M | re.S
+    )
     assert match, f"README has no section for maxjob {command}"
     return match.group(1)
 
 
-@pytest.mark.parametrize("command", ["info", "watch", "wait", "emulator", "demo", "completion"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "info",
+        "list",
+        "history",
+        "top",
+        "why",
+        "watch",
+        "wait",
+        "kill",
+        "emulator",
+        "demo",
+        "completion",
+    ],
+)
 def test_readme_command_reference_matches_help(command: str) -> None:
     section = _readme_section(command)
     table_rows = [line for line in section.splitlines() if line.startswith("| `")]
