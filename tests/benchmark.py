@@ -253,7 +253,9 @@ def main() -> None:
     args = parser.parse_args()
     # Measure maxjob as pip installs it: a wheel's modules are compiled to bytecode at install time,
     # an editable install's are not (and PYTHONDONTWRITEBYTECODE keeps them from being cached).
-    subprocess.run([PY, "-m", "compileall", "-q", str(Path(__file__).parents[1] / "maxjob")], check=True)
+    subprocess.run(
+        [PY, "-m", "compileall", "-q", str(Path(__file__).parents[1] / "maxjob")], check=True
+    )
     if args.only == "list":
         list_benchmark(args.list_runs, benchmark_environ(Path(tempfile.mkdtemp())))
         return
