@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from maxjob import diagnosis
 from maxjob.commands import why
 from maxjob.emulator import seed
 from maxjob.models import JobInfo
@@ -38,33 +39,33 @@ def _job(status: str, *codes: int, **extra: Any) -> JobInfo:
 @pytest.mark.parametrize(
     ("job", "stage", "since"),
     [
-        (_job("waiting", 1010), why.CONTROL_PLANE, 0),
-        (_job("waiting", 1010, 1220, 1230), why.COMPILING, 10),
-        (_job("waiting", 1010, 1220, 1011), why.WAITING, 20),
-        (_job("waiting", 1010, 1011, 1041), why.WAITING, 10),
-        (_job("running", 1010, 1011, 1032), why.RUNNING, 20),
-        (_job("terminated", 1010, 1032, 1054), why.FINISHED, 20),
-        (_job("running"), why.RUNNING, None),
-        (_job("waiting"), why.UNKNOWN, None),
-        (_job("waiting", 1010, 1999), why.UNKNOWN, 10),
+        (_job("waiting", 1010), diagnosis.CONTROL_PLANE, 0),
+        (_job("waiting", 1010, 1220, 1230), diagnosis.COMPILING, 10),
+        (_job("waiting", 1010, 1220, 1011), diagnosis.WAITING, 20),
+        (_job("waiting", 1010, 1011, 1041), diagnosis.WAITING, 10),
+        (_job("running", 1010, 1011, 1032), diagnosis.RUNNING, 20),
+        (_job("terminated", 1010, 1032, 1054), diagnosis.FINISHED, 20),
+        (_job("running"), diagnosis.RUNNING, None),
+        (_job("waiting"), diagnosis.UNKNOWN, None),
+        (_job("waiting", 1010, 1999), diagnosis.UNKNOWN, 10),
     ],
 )
 def test_the_stage_comes_from_the_last_substatus(
     job: JobInfo, stage: str, since: float | None
 ) -> None:
-    found = why.stage_of(job)
+    found = diagnosis.stage_of(job)
     assert found.name == stage
     assert (found.since.timestamp() - T0 if found.since else None) == since
-    assert found.inferred or stage == why.FINISHED  # codes are indicative: a reading, not a fact
+    assert found.inferred or stage == diagnosis.FINISHED  # codes are indicative
 
 
-def _explain(emulated: Emulated, instance_id: str) -> why.Explanation:
+def _explain(emulated: Emulated, instance_id: str) -> diagnosis.Explanation:
     with emulated.client() as client:
         job = client.get_job_info(instance_id)
-        return why.explain(client, job, now=emulated.now)
+        return diagnosis.explain(client, job, now=emulated.now)
 
 
-def _kinds(explanation: why.Explanation) -> list[str]:
+def _kinds(explanation: diagnosis.Explanation) -> list[str]:
     return [reason.kind for reason in explanation.reasons]
 
 
@@ -75,7 +76,7 @@ def emulated() -> Emulated:
 
 def test_a_job_waiting_on_a_fifo_quota_is_third_in_line(emulated: Emulated) -> None:
     explanation = _explain(emulated, "queued")
-    assert explanation.stage.name == why.WAITING
+    assert explanation.stage.name == diagnosis.WAITING
     assert _kinds(explanation) == ["stage", "capacity", "queue", "consumers"]
     stage, capacity, queue, consumers = explanation.reasons
     assert '1011 "Waiting for cluster resource"' in stage.text and "usually" in stage.text
@@ -223,13 +224,13 @@ def test_a_job_newer_than_the_snapshot_is_placed_from_it_and_says_so() -> None:
 
 def test_a_running_job_says_how_long_it_waited_first(emulated: Emulated) -> None:
     explanation = _explain(emulated, "running")
-    assert explanation.stage.name == why.RUNNING
+    assert explanation.stage.name == diagnosis.RUNNING
     assert explanation.reasons[1].text == "It waited 5m 00s before it started running."
 
 
 def test_a_finished_job_its_longest_phase_its_diagnostics(emulated: Emulated) -> None:
     explanation = _explain(emulated, "failed")
-    assert explanation.stage.name == why.FINISHED and not explanation.stage.inferred
+    assert explanation.stage.name == diagnosis.FINISHED and not explanation.stage.inferred
     texts = [r.text for r in explanation.reasons]
     assert texts[0].startswith("Finished: failed at 2025-11-30 02:26:11 UTC, after 26m 11s")
     assert texts[1] == (
