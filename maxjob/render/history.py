@@ -1,7 +1,7 @@
 """What `maxjob history` shows: the terminal view (verdict, sparkline, one row per run), and the
 `plain`, `csv` and `markdown` renderings of the same rows.
 
-Pure functions. Every server string goes through `display` (and, in Markdown, `markdown_text`);
+Pure functions. Every server string goes through `display` (and, in Markdown, `markdown.escape`);
 rich renderables are built from `Text`, never markup, and rich is imported only by `view`. Every
 figure comes from `history_stats` (the rows' times from `phases.job_figures` through `Run`), so
 the verdict, the summary lines and the rows agree.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
@@ -398,61 +397,38 @@ def _capital(text: str) -> str:
 
 # -- Markdown -----------------------------------------------------------------------------------
 
-_LINE_BREAKS = re.compile(r"\r\n|[\r\n\x0b\x0c\x85\u2028\u2029]")
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-
-
-def markdown_text(value: str | None) -> str:
-    """Server text made inert in a GitHub-flavoured Markdown table cell: line breaks become
-    spaces (a cell cannot end its row), control and invisible characters visible escapes, and
-    every ASCII punctuation character backslash-escaped, so that `|` cannot split the row and
-    `[`, `]`, `<`, `>`, backticks, `!`, `:` and `.` cannot make a link, an image, an autolink,
-    HTML or code."""
-    if value is None:
-        return ""
-    flat = _LINE_BREAKS.sub(" ", value)
-    return _PUNCTUATION.sub(r"\\\1", display(flat, limit=256))
-
 
 def markdown(this: Run, earlier: Sequence[Run], summary: Summary, scope: Scope) -> str:
     """A heading, the verdict (or why there is none), what was compared, and a table of the runs
     (times in UTC): for a step summary, a PR comment or a ticket."""
-    lines = [f"### maxjob history {markdown_text(this.job.instance_id)}", ""]
+    from maxjob.render import markdown as md
+
+    lines = [md.heading(3, "maxjob history", md.escape(this.job.instance_id)), ""]
     if summary.verdict is not None:
-        lines.append(f"**{summary.verdict}**")
+        lines.append(f"**{summary.verdict}**")  # maxjob's own words and figures
     else:
         lines.append(f"*{_capital(summary.reason or 'no verdict')}.*")
-    lines += ["", scope_line(summary, scope, markdown_text) + "."]
+    lines += ["", scope_line(summary, scope, md.escape) + "."]
     stats = stats_parts(summary)
     if stats:
         lines += ["", _capital(" · ".join(stats)) + "."]
-    header = [
-        "",
-        "Submitted (UTC)",
-        "Outcome",
-        "Waited",
-        "Ran",
-        "CU-hours",
-        "Input",
-        "Priority",
-        "Quota",
-        "ID",
-    ]
-    lines += ["", "| " + " | ".join(header) + " |"]
-    lines.append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |")
+    header = ["", "Submitted (UTC)", "Outcome", "Waited", "Ran", "CU-hours", "Input", "Priority"]
+    rows = []
     for run, is_this in _all(this, earlier):
         job = run.job
-        cells = [
-            "**this run**" if is_this else "",
+        # maxjob's own figures as they are; server text (outcome, quota, ID) escaped.
+        figures = [
             _submitted(run, utc=True),
-            markdown_text(run.outcome),
             duration(run.waited),
             duration(run.ran),
             _cu(run),
             binary_bytes(run.input_bytes),
             "" if job.priority is None else str(job.priority),
-            markdown_text(job.quota_nickname),
-            markdown_text(job.instance_id),
         ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        own = [md.Markdown(figure) for figure in figures]
+        mark = md.bold("this run") if is_this else ""
+        server = [md.escape(run.outcome), md.escape(job.quota_nickname), md.escape(job.instance_id)]
+        rows.append([mark, own[0], server[0], *own[1:], *server[1:]])
+    headers = [md.Markdown(name) for name in [*header, "Quota", "ID"]]  # our own words
+    lines += ["", md.table(headers, rows, align="lllrrrrrll")]
+    return "\n".join(lines)
