@@ -1,7 +1,7 @@
 """`maxjob history ID`: its flags, forwarded to `maxjob.commands.history.run`."""
 
 import enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,12 +13,6 @@ if TYPE_CHECKING:
 
 HISTORY = "History"
 GATE = "CI gate"
-
-
-def _open(*args: Any, **kwargs: Any) -> Any:
-    from maxjob.session import open_client
-
-    return open_client(*args, **kwargs)
 
 
 class HistoryFormat(enum.StrEnum):
@@ -128,16 +122,7 @@ def history(
     ] = Metric.run,
     output: Annotated[
         HistoryFormat | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="FORMAT",
-            help="table, plain, json, jsonl, csv or markdown [default: table on a terminal, "
-            "else plain].",
-            rich_help_panel=p.OUTPUT,
-            show_default=False,
-            case_sensitive=False,
-        ),
+        p.output_option(HistoryFormat),
     ] = None,
     jq: p.Jq = None,
     utc: p.Utc = False,
@@ -167,4 +152,4 @@ def history(
     )
     out = streams(no_color)
     deps = dependencies(ctx)
-    execute(out, lambda: history.run(options, out, deps.client_factory or _open))
+    execute(out, lambda: history.run(options, out, deps.client_factory or p.open_client))

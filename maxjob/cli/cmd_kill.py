@@ -1,6 +1,6 @@
 """`maxjob kill ID...`: its flags, forwarded to `maxjob.commands.kill.run`."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -9,12 +9,6 @@ from maxjob.cli.app import command, dependencies, execute, streams
 
 if TYPE_CHECKING:
     from maxjob.session import ConnectionOptions
-
-
-def _open(*args: Any, **kwargs: Any) -> Any:
-    from maxjob.session import open_client
-
-    return open_client(*args, **kwargs)
 
 
 @command(
@@ -78,4 +72,4 @@ def kill(
     )
     out = streams(no_color)
     deps = dependencies(ctx)
-    execute(out, lambda: kill.run(options, out, deps.client_factory or _open, deps.stdin))
+    execute(out, lambda: kill.run(options, out, deps.client_factory or p.open_client, deps.stdin))

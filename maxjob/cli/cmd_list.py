@@ -127,15 +127,7 @@ def list(  # the command's name: `ls` is an alias of the function's name
     ] = 50,
     output: Annotated[
         ListFormat | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="FORMAT",
-            help=p._output_help([f.value for f in ListFormat], "table on a terminal, else plain"),
-            rich_help_panel=p.OUTPUT,
-            show_default=False,
-            case_sensitive=False,
-        ),
+        p.output_option(ListFormat),
     ] = None,
     jq: p.Jq = None,
     utc: p.Utc = False,
@@ -184,13 +176,7 @@ def list(  # the command's name: `ls` is an alias of the function's name
             concurrency=concurrency,
             connection=connection,
         )
-        return command_list.run(options, out, dependencies(ctx).client_factory or _open)
+        return command_list.run(options, out, dependencies(ctx).client_factory or p.open_client)
 
     out = streams(no_color)
     execute(out, work)
-
-
-def _open(*args: Any, **kwargs: Any) -> Any:
-    from maxjob.session import open_client
-
-    return open_client(*args, **kwargs)

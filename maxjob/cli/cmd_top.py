@@ -1,7 +1,7 @@
 """`maxjob top`: its flags, forwarded to `maxjob.commands.top.run`."""
 
 import enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,12 +10,6 @@ from maxjob.cli.app import command, dependencies, execute, streams
 
 if TYPE_CHECKING:
     from maxjob.session import ConnectionOptions
-
-
-def _open(*args: Any, **kwargs: Any) -> Any:
-    from maxjob.session import open_client
-
-    return open_client(*args, **kwargs)
 
 
 class TopFormat(enum.StrEnum):
@@ -31,15 +25,7 @@ class TopFormat(enum.StrEnum):
 
 TopOutput = Annotated[
     TopFormat | None,
-    typer.Option(
-        "--output",
-        "-o",
-        metavar="FORMAT",
-        help=p._output_help(list(TopFormat), "table on a terminal, else plain"),
-        rich_help_panel=p.OUTPUT,
-        show_default=False,
-        case_sensitive=False,
-    ),
+    p.output_option(TopFormat),
 ]
 
 
@@ -130,4 +116,6 @@ def top(
     )
     out = streams(no_color)
     deps = dependencies(ctx)
-    execute(out, lambda: top.run(options, out, deps.client_factory or _open, stdin=deps.stdin))
+    execute(
+        out, lambda: top.run(options, out, deps.client_factory or p.open_client, stdin=deps.stdin)
+    )

@@ -1,7 +1,7 @@
 """`maxjob why ID`: its flags, forwarded to `maxjob.commands.why.run`."""
 
 import enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,12 +10,6 @@ from maxjob.cli.app import command, dependencies, execute, streams
 
 if TYPE_CHECKING:
     from maxjob.session import ConnectionOptions
-
-
-def _open(*args: Any, **kwargs: Any) -> Any:
-    from maxjob.session import open_client
-
-    return open_client(*args, **kwargs)
 
 
 class WhyFormat(enum.StrEnum):
@@ -29,15 +23,7 @@ class WhyFormat(enum.StrEnum):
 
 WhyOutput = Annotated[
     WhyFormat | None,
-    typer.Option(
-        "--output",
-        "-o",
-        metavar="FORMAT",
-        help=p._output_help(list(WhyFormat), "table on a terminal, else plain"),
-        rich_help_panel=p.OUTPUT,
-        show_default=False,
-        case_sensitive=False,
-    ),
+    p.output_option(WhyFormat),
 ]
 
 
@@ -79,4 +65,4 @@ def why(
     )
     out = streams(no_color)
     deps = dependencies(ctx)
-    execute(out, lambda: why.run(options, out, deps.client_factory or _open))
+    execute(out, lambda: why.run(options, out, deps.client_factory or p.open_client))

@@ -14,12 +14,6 @@ if TYPE_CHECKING:
     from maxjob.session import ConnectionOptions
 
 
-def _open(*args: Any, **kwargs: Any) -> Any:
-    from maxjob.session import open_client
-
-    return open_client(*args, **kwargs)
-
-
 def _value(choice: Any) -> str | None:
     return None if choice is None else str(choice.value)
 
@@ -74,7 +68,7 @@ def info(
     )
     out = streams(no_color)
     deps = dependencies(ctx)
-    execute(out, lambda: info.run(options, out, deps.client_factory or _open, deps.stdin))
+    execute(out, lambda: info.run(options, out, deps.client_factory or p.open_client, deps.stdin))
 
 
 @command(
@@ -117,7 +111,7 @@ def watch(
     )
     out = streams(no_color)
     deps = dependencies(ctx)
-    execute(out, lambda: watch.run(options, out, deps.client_factory or _open))
+    execute(out, lambda: watch.run(options, out, deps.client_factory or p.open_client))
 
 
 @command(
@@ -175,7 +169,7 @@ def wait(
     )
     out = streams(no_color)
     deps = dependencies(ctx)
-    execute(out, lambda: wait.run(options, out, deps.client_factory or _open, deps.stdin))
+    execute(out, lambda: wait.run(options, out, deps.client_factory or p.open_client, deps.stdin))
 
 
 @command(epilog="Example:\n  maxjob demo")

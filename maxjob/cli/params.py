@@ -17,6 +17,7 @@ import typer
 from maxjob.protocol import REGIONS
 
 OUTPUT = "Output"
+DEFAULT_VIEW = "table on a terminal, else plain"
 CONNECTION = "Connection"
 WATCHING = "Watching"
 
@@ -215,29 +216,35 @@ def _output_help(accepted: Sequence[str], default: str) -> str:
     return f"{', '.join(accepted[:-1])} or {accepted[-1]} [default: {default}]."
 
 
-ViewOutput = Annotated[
-    ViewFormat | None,
-    typer.Option(
+def output_option(accepted: type[enum.StrEnum], default: str = DEFAULT_VIEW) -> Any:
+    """The `--output/-o` option of a command whose formats are the members of `accepted`: the
+    parser refuses any other."""
+    return typer.Option(
         "--output",
         "-o",
         metavar="FORMAT",
-        help=_output_help(list(ViewFormat), "table on a terminal, else plain"),
+        help=_output_help([member.value for member in accepted], default),
         rich_help_panel=OUTPUT,
         show_default=False,
         case_sensitive=False,
-    ),
+    )
+
+
+def open_client(*args: Any, **kwargs: Any) -> Any:
+    """`maxjob.session.open_client`, imported when a command runs, not when its flags are
+    declared (the default client factory of every command that calls the API)."""
+    from maxjob.session import open_client as open_session
+
+    return open_session(*args, **kwargs)
+
+
+ViewOutput = Annotated[
+    ViewFormat | None,
+    output_option(ViewFormat),
 ]
 WaitOutput = Annotated[
     WaitFormat | None,
-    typer.Option(
-        "--output",
-        "-o",
-        metavar="FORMAT",
-        help=_output_help(list(WaitFormat), "plain"),
-        rich_help_panel=OUTPUT,
-        show_default=False,
-        case_sensitive=False,
-    ),
+    output_option(WaitFormat, "plain"),
 ]
 
 
@@ -328,15 +335,7 @@ class KillFormat(enum.StrEnum):
 
 KillOutput = Annotated[
     KillFormat | None,
-    typer.Option(
-        "--output",
-        "-o",
-        metavar="FORMAT",
-        help=_output_help(list(KillFormat), "table on a terminal, else plain"),
-        rich_help_panel=OUTPUT,
-        show_default=False,
-        case_sensitive=False,
-    ),
+    output_option(KillFormat),
 ]
 WaitTimeout = Annotated[
     float,
