@@ -24,6 +24,7 @@ with `xml.etree` (which escapes text), with every character XML 1.0 forbids show
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -117,9 +118,14 @@ class GitHub:
             return
         path = Path(self.summary_path)
         try:
-            used = path.stat().st_size
+            info = path.stat()
         except OSError:
-            used = 0  # not there yet: appending creates it (or says why it cannot)
+            info = None  # not there yet: appending creates it (or says why it cannot)
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            # A FIFO would block the command for ever; a directory or device is no summary.
+            self.streams.warn(f"cannot append the step summary to {self.summary_path}: not a file")
+            return
+        used = info.st_size if info is not None else 0
         # The blank line after it keeps the next step's Markdown apart.
         text = fit_summary(self.streams.mask(markdown).rstrip("\n"), SUMMARY_LIMIT - used - 2)
         if text is None:

@@ -7,15 +7,25 @@ from collections.abc import Iterable
 from urllib.parse import quote
 
 MASK = "****"
+# How Markdown output writes text (`render.markdown.escape`): ASCII punctuation backslash-escaped,
+# `<`, `>`, `&` as entities. A secret in a Markdown document has this form.
+_MARKDOWN = {
+    **{point: "\\" + chr(point) for point in range(0x21, 0x7F) if not chr(point).isalnum()},
+    ord("<"): "&lt;",
+    ord(">"): "&gt;",
+    ord("&"): "&amp;",
+}
 
 
 def forms(secrets: Iterable[str | None]) -> tuple[str, ...]:
-    """Each secret as it is, URL-encoded and base64-encoded (longest first, 4+ characters)."""
+    """Each secret as it is, URL-encoded, base64-encoded and as Markdown writes it (longest
+    first, 4+ characters)."""
     found: set[str] = set()
     for secret in secrets:
         if not secret:
             continue
-        found.update({secret, quote(secret, safe=""), base64.b64encode(secret.encode()).decode()})
+        encoded = base64.b64encode(secret.encode()).decode()
+        found.update({secret, quote(secret, safe=""), encoded, secret.translate(_MARKDOWN)})
     return tuple(sorted((f for f in found if len(f) >= 4), key=len, reverse=True))
 
 

@@ -107,7 +107,9 @@ class Streams:
 
         color = self.color
         return Console(
-            file=cast("TextIO", _Masked(self.out, self.mask)) if self.hidden else self.out,
+            # Always through the mask: a console may be made before the credentials are known
+            # (the table of `list` is), and `mask` reads the secrets when it writes.
+            file=cast("TextIO", _Masked(self.out, self.mask)),
             force_terminal=color or None,
             no_color=not color,
             color_system=self._color_system() if color else None,

@@ -4,6 +4,7 @@ JUnit report (parsed back with xml.etree, counts checked)."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
@@ -340,3 +341,24 @@ def test_a_full_step_summary_gets_nothing_and_a_warning(tmp_path: Path) -> None:
     assert "is full (GitHub keeps at most 1 MiB of a step's summary): nothing appended" in (
         err.getvalue()
     )
+
+
+def test_a_summary_that_is_a_fifo_is_a_warning_and_does_not_block(tmp_path: Path) -> None:
+    fifo = tmp_path / "summary"
+    os.mkfifo(fifo)
+    s, _, err = streams({"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(fifo)})
+    ci.GitHub(s).summarise("x")  # would block for ever on open() without the check
+    assert err.getvalue().startswith("maxjob: warning: cannot append the step summary")
+    assert "not a file" in err.getvalue()
+
+
+def test_a_secret_in_markdown_is_masked_in_its_escaped_form(tmp_path: Path) -> None:
+    from maxjob.render.markdown import escape
+
+    summary = tmp_path / "summary.md"
+    s, _, _ = streams({"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)})
+    token = "CAIS+sts/token=value-0123456789"  # an STS token holds + / =
+    s.hide(token)
+    github = ci.GitHub(s)
+    github.summarise(f"| a |\n| --- |\n| {escape(token)} |\n")
+    assert summary.read_text() == "| a |\n| --- |\n| **** |\n\n"
