@@ -387,8 +387,19 @@ def csv_text(frame: Frame) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    writer.writerows(records(frame))
+    for record in records(frame):
+        # Server text a spreadsheet would run as a formula (=, +, -, @) gets a leading ', as in
+        # list and history: the id, the owner and the project.
+        writer.writerow(
+            [
+                "'" + v if i in _TEXT_COLUMNS and v[:1] in "=+-@" and v else v
+                for i, v in enumerate(record)
+            ]
+        )
     return out.getvalue()
+
+
+_TEXT_COLUMNS = (0, 3, 4)
 
 
 def markdown(frame: Frame, *, now: float, md: Any) -> str:

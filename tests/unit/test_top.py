@@ -166,6 +166,23 @@ def test_server_text_is_escaped_in_the_table_plain_and_csv() -> None:
     assert "p\\tq" in plain_tab
 
 
+def test_csv_quotes_server_text_a_spreadsheet_would_run_as_a_formula() -> None:
+    job = QuotaJob.from_snapshot(
+        {
+            "instanceId": "=cmd|' /C calc'!A0",
+            "jobOwner": "@SUM(1)",
+            "project": "+p",
+            "runningTime": 5,
+        }
+    )
+    frame = render.Frame("q", Snapshot("q", SNAPSHOTS, 1, 61, (job,)), Capacity("q"))
+    row = list(csv.reader(io.StringIO(render.csv_text(frame))))[1]
+    record = dict(zip(render.COLUMNS, row, strict=True))
+    assert [v for v in record.values() if v and v[0] in "=+@"] == []
+    assert row[0].startswith("'=cmd") and "'@SUM(1)" in row and "'+p" in row
+    assert render.plain(frame).startswith("=cmd")  # plain is data for scripts: as sent
+
+
 # -- fallback, --job, errors ----------------------------------------------------------------------
 
 
