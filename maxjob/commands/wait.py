@@ -153,6 +153,12 @@ def run(
             finished = [jobs[i] for i in order]
             _reports(finished, "interrupted", junit, github, streams, started)
             return exits.ExitCode.INTERRUPTED
+        except SystemExit:
+            # SIGTERM or SIGHUP (how CI runners cancel a job): the report still written, the
+            # signal's status kept.
+            loop.clear_status()
+            _reports([jobs[i] for i in order], "interrupted", junit, github, streams, started)
+            raise
         loop.clear_status()
         if not loop.ended():
             for instance_id in order:

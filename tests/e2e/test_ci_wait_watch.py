@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import MAXJOB, Emulator, keyed_environ, run_maxjob
 from tests.unit.test_ci import parse_command, parse_xml
 from tests.unit.test_markdown import tables, unescape
@@ -112,7 +114,14 @@ def test_junit_is_written_when_the_wait_times_out(emulator: Emulator, tmp_path: 
     assert failure is not None and failure.get("type") == "timed out"
 
 
-def test_junit_is_written_when_the_wait_is_interrupted(emulator: Emulator, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("sent", "status"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],
+    ids=["ctrl-c", "sigterm", "sighup"],  # a CI runner cancels a job with SIGTERM
+)
+def test_junit_is_written_when_the_wait_is_interrupted(
+    emulator: Emulator, tmp_path: Path, sent: signal.Signals, status: int
+) -> None:
     report = tmp_path / "junit.xml"
     process = subprocess.Popen(
         [MAXJOB, "wait", "running", "finished", "--interval", "0.2", "--junit", str(report)],
@@ -125,9 +134,9 @@ def test_junit_is_written_when_the_wait_is_interrupted(emulator: Emulator, tmp_p
     assert process.stdout is not None
     assert process.stdout.readline().startswith("finished\tsucceeded")  # it is polling
     time.sleep(0.3)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(sent)
     _, err = process.communicate(timeout=20)
-    assert process.returncode == 130, err
+    assert process.returncode == status, err
     suite = parse_xml(report.read_bytes()).find("testsuite")
     assert suite is not None
     assert (suite.get("tests"), suite.get("skipped"), suite.get("failures")) == ("2", "1", "0")
