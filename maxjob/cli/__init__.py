@@ -27,7 +27,7 @@ def build_app() -> "typer.Typer":
         "Examples:\n"
         "  maxjob demo                        try everything against a built-in emulator\n"
         "  maxjob info $ID                    show a job\n"
-        "  maxjob info $ID -o json | jq .outcome\n"
+        "  maxjob info $ID -o json | jq .status\n"
         "  maxjob wait $ID && echo done\n\n" + exits.help_text()
     )
 

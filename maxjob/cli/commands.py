@@ -119,7 +119,7 @@ def watch(
         "Examples:\n"
         "  maxjob wait $ID && echo done\n"
         "  maxjob wait $ID1 $ID2 $ID3 --fail-fast\n"
-        "  maxjob wait - < ids.txt -o jsonl --jq 'select(.outcome != \"succeeded\")'\n"
+        "  maxjob wait - < ids.txt -o jsonl --jq '[.instanceId, .status]'\n"
         "  maxjob wait $ID1 $ID2 --junit report.xml"
     ),
 )

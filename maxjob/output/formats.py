@@ -70,7 +70,7 @@ def emit_json(streams: Streams, value: Any, jq: JqProgram | None, *, compact: bo
     if jq is None:
         streams.write(text.to_json(value, compact=compact) + "\n")
         return
-    lines = jq.lines(value)
+    lines = jq.lines(value, compact=compact)
     if streams.out_is_terminal:
         from maxjob.render.sanitize import sanitize
 

@@ -30,7 +30,9 @@ class JqProgram:
         except ValueError as exc:
             raise UsageError(f"--jq: {_compile_error(str(exc))}") from None
 
-    def lines(self, value: Any) -> list[str]:
+    def lines(self, value: Any, *, compact: bool = False) -> list[str]:
+        """The program's results, a string as it is, any other value as JSON (one line each with
+        `compact`, as `jsonl` and `jq -c` write them)."""
         try:
             results = self._program.input_value(value).all()
         except ValueError as exc:
@@ -44,7 +46,7 @@ class JqProgram:
                     else "the input is an array of jobs (several IDs): start with .[]"
                 )
             raise MaxjobError(f"--jq: {message}", hint=hint) from None
-        return [r if isinstance(r, str) else text.to_json(r) for r in results]
+        return [r if isinstance(r, str) else text.to_json(r, compact=compact) for r in results]
 
 
 def _compile_error(message: str) -> str:

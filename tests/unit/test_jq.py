@@ -48,3 +48,13 @@ def test_raw_strings_are_sanitised_on_a_terminal_and_raw_in_a_pipe() -> None:
     pipe = Streams(io.StringIO(), io.StringIO(), environ={})
     emit_json(pipe, job, JqProgram(".jobOwner"), compact=False)
     assert pipe.out.getvalue() == HOSTILE + "\n"  # type: ignore[attr-defined]
+
+
+def test_jsonl_with_jq_writes_one_compact_value_a_line() -> None:
+    out = io.StringIO()
+    streams = Streams(out, io.StringIO(), environ={})
+    program = JqProgram("{id: .instanceId, s: .status}")
+    emit_json(streams, {"instanceId": "a", "status": "failed"}, program, compact=True)
+    emit_json(streams, {"instanceId": "b", "status": "running"}, program, compact=False)
+    assert out.getvalue().splitlines()[0] == '{"id":"a","s":"failed"}'
+    assert out.getvalue().splitlines()[1:] == ["{", '  "id": "b",', '  "s": "running"', "}"]
