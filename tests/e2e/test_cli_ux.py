@@ -153,22 +153,23 @@ def _readme_section(command: str) -> str:
     return match.group(1)
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        "info",
-        "list",
-        "history",
-        "top",
-        "why",
-        "watch",
-        "wait",
-        "kill",
-        "emulator",
-        "demo",
-        "completion",
-    ],
-)
+# Every command, in the order of `maxjob --help`.
+COMMANDS = [
+    "info",
+    "list",
+    "history",
+    "top",
+    "why",
+    "watch",
+    "wait",
+    "kill",
+    "demo",
+    "emulator",
+    "completion",
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_readme_command_reference_matches_help(command: str) -> None:
     section = _readme_section(command)
     table_rows = [line for line in section.splitlines() if line.startswith("| `")]
@@ -180,19 +181,7 @@ def test_readme_lists_every_command() -> None:
     out = run_maxjob("--help", keys=False).out
     listing = out.split("Commands:")[1].split("Examples:")[0]
     commands = re.findall(r"^  (\w+)\s{2,}", listing, re.M)
-    assert commands == [
-        "info",
-        "list",
-        "history",
-        "top",
-        "why",
-        "watch",
-        "wait",
-        "kill",
-        "demo",
-        "emulator",
-        "completion",
-    ]
+    assert commands == COMMANDS
     readme = (ROOT / "README.md").read_text()
     for command in commands:
         assert f"### `maxjob {command}" in readme, command
