@@ -11,6 +11,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rich.cells import cell_len
 from rich.console import Console
 
 from maxjob.models import JobInfo
@@ -115,7 +116,7 @@ def test_any_object_renders_in_every_view_at_any_width(data: dict[str, Any], wid
         console.print(view)
         out = console.export_text()
         assert not unsafe(out), (name, unsafe(out))
-        assert max(len(line) for line in out.splitlines()) <= width, name
+        assert max(cell_len(line) for line in out.splitlines()) <= width, name  # columns
     for out in (text.plain(job.instance_id or "", job), "\n".join(timeline_lines(job, now=NOW))):
         assert not unsafe(out), unsafe(out)
 
