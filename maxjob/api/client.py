@@ -19,7 +19,7 @@ import httpx
 from maxjob import __version__
 from maxjob.api import operations as ops
 from maxjob.api.answers import Answer, Asked, interpret
-from maxjob.api.network import deadline, install_deadlines, tls_context
+from maxjob.api.network import CookielessClient, deadline, install_deadlines, tls_context
 from maxjob.api.operations import Operation
 from maxjob.api.retry import RetryPolicy
 from maxjob.api.signing import CANONICAL_REQUEST, AcsV3Auth, canonical_query_string
@@ -82,7 +82,7 @@ class MaxComputeClient:
         verify = tls_context(settings.endpoint, settings.ca_bundle, env)
         limits = httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
         try:
-            self._http = httpx.Client(
+            self._http = CookielessClient(
                 headers={
                     "accept": "application/json",
                     "accept-encoding": "identity",

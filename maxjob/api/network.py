@@ -111,6 +111,29 @@ def install_deadlines(client: httpx.Client) -> None:
             pool._network_backend = DeadlineBackend()
 
 
+class NoCookies(httpx.Cookies):
+    """A cookie store that keeps nothing. The API is stateless (every request is signed), so a
+    cookie a server sets is never sent back; and httpx reads `Set-Cookie` through urllib's
+    cookie jar on every answer, about a third of a request's CPU when nothing else is done."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+class CookielessClient(httpx.Client):
+    """An `httpx.Client` whose cookie store keeps nothing (see `NoCookies`)."""
+
+    _no_cookies = NoCookies()
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._no_cookies
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        """Cookies are not kept, nor sent."""
+
+
 _contexts: dict[tuple[str, str, str], ssl.SSLContext] = {}
 
 

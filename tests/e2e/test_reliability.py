@@ -440,6 +440,15 @@ def test_one_connection_serves_every_poll(serve: Any) -> None:
     assert len({s.client_port for s in server.seen}) == 1
 
 
+def test_a_cookie_the_server_sets_is_never_sent_back(serve: Any) -> None:
+    cookie = {"set-cookie": "track=me; Path=/"}
+    server = serve(lambda n: Answer(200, RUNNING if n < 2 else DONE, cookie))
+    result = run_maxjob("watch", "j1", "--interval", "0.1", endpoint=server.url)
+    assert result.code == 0, result.err
+    assert len(server.seen) == 3
+    assert all("cookie" not in s.headers for s in server.seen)
+
+
 def test_a_connection_the_server_dropped_is_replaced_without_a_retry(serve: Any) -> None:
     server = serve(lambda n: Answer(200, RUNNING if n < 2 else DONE, close_after=True))
     result = run_maxjob("watch", "j1", "--interval", "0.2", endpoint=server.url)
