@@ -156,9 +156,11 @@ def batches(
     concurrency: int = 4,
     page_size: int = 100,
     tally: Tally | None = None,
+    verbatim: bool = False,
 ) -> Generator[list[dict[str, Any]]]:
     """`jobs`, in batches: each batch is what is in hand before the next page must be waited
-    for (a page, with one window), so that a writer can write it at once."""
+    for (a page, with one window), so that a writer can write it at once. `verbatim`: the jobs
+    come as `strict_json.Verbatim`, with the text they were sent as."""
     from concurrent.futures import ThreadPoolExecutor
 
     from maxjob.api import operations
@@ -170,7 +172,10 @@ def batches(
 
     def fetch(part: Window, number: int) -> _Page:
         body = {"from": part.since, "to": part.until, **filters}
-        data = client.call(operations.list_job_infos(body, page_number=number, page_size=page_size))
+        operation = operations.list_job_infos(
+            body, page_number=number, page_size=page_size, verbatim=verbatim
+        )
+        data = client.call(operation)
         return _page_of(data)
 
     def pages_wanted() -> int | None:

@@ -3,12 +3,12 @@
 Reads both error shapes (the gateway's `{RequestId, Code, Message}` and MaxCompute's
 `{requestId, httpCode, errorCode, errorMsg}`), applies the success rule of the API notes (HTTP
 2xx, `httpCode` absent or 2xx, `data` an object: the documented sample, with its `errorCode`
-filled in, is a success), parses JSON strictly, and words each error with a hint. No I/O.
+filled in, is a success), parses JSON strictly (`strict_json`), and words each error with a
+hint. No I/O.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import time
@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from maxjob.api.operations import Operation
+from maxjob.api.strict_json import parse_json
 from maxjob.config import Settings
 from maxjob.errors import (
     CredentialsError,
@@ -29,7 +30,6 @@ from maxjob.errors import (
 )
 from maxjob.masking import mask
 
-MAX_JSON_DEPTH = 64
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRYABLE_CODES = frozenset({"ServiceUnavailable", "InternalError"})
 _CREDENTIAL_CODE_PREFIXES = (
@@ -85,7 +85,7 @@ def interpret(status: int, headers: Mapping[str, str], body: bytes, asked: Asked
             http_status=status,
         )
     try:
-        document = parse_json(body)
+        document = parse_json(body, verbatim=asked.operation.verbatim)
     except ValueError as exc:
         raise unreadable(status, str(exc), host, request_id, headers) from None
     if not isinstance(document, dict):
@@ -241,8 +241,6 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 _NUMBER = re.compile(r"[+-]?(?:nan|inf(?:inity)?|[0-9.]+(?:e[+-]?[0-9]+)?)", re.IGNORECASE)
-# A \uD800-\uDFFF escape: a surrogate, which must come in a high-low pair.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def _finite(text: str) -> float | None:
@@ -252,93 +250,6 @@ def _finite(text: str) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
-
-
-def parse_json(body: bytes) -> Any:
-    """Strict JSON: UTF-8, no NaN/Infinity (nor numbers that overflow to them), no lone
-    surrogates, no duplicate keys, nesting within reason."""
-    if not body.strip():
-        raise ValueError("empty body")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValueError("the body is not valid UTF-8") from None
-
-    def no_constant(name: str) -> Any:
-        raise ValueError(f"the body holds {name}, which is not JSON")
-
-    def finite(number: str) -> float:
-        value = float(number)
-        if not math.isfinite(value):
-            raise ValueError(f"the body holds the number {number[:40]}, too large for a float")
-        return value
-
-    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result = dict(pairs)  # in C; only a repeated key makes it shorter than the pairs
-        if len(result) != len(pairs):
-            seen: set[str] = set()
-            for key, _ in pairs:
-                if key in seen:
-                    raise ValueError(f"the body repeats the key {key[:40]!r}")
-                seen.add(key)
-        return result
-
-    try:
-        document = json.loads(
-            text, parse_constant=no_constant, parse_float=finite, object_pairs_hook=unique
-        )
-    except json.JSONDecodeError as exc:
-        cut_short = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated")
-        kind = "truncated" if cut_short else "not valid JSON"
-        if text.lstrip().startswith("<"):
-            kind = "an HTML page, not JSON"
-        raise ValueError(f"the body is {kind}") from None
-    except RecursionError:
-        raise ValueError("the body is nested too deeply") from None
-    if _nesting(document) > MAX_JSON_DEPTH:
-        raise ValueError(f"the body is nested more than {MAX_JSON_DEPTH} levels deep")
-    if _SURROGATE_ESCAPE.search(text):
-        _refuse_lone_surrogates(document)
-    return document
-
-
-def _refuse_lone_surrogates(value: Any) -> None:
-    """Raise if any string (or key) holds a surrogate that is not part of a pair."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ValueError("the body holds a lone surrogate (\\ud800-\\udfff)") from None
-
-
-def _nesting(document: Any) -> int:
-    """The deepest nesting of objects and arrays in a parsed document (`[[]]` is 2). Walked
-    after parsing, in a loop: the parser itself refuses nesting past Python's recursion limit
-    (RecursionError), and a walk of the parsed values costs a fraction of a scan of the text.
-    Only containers are pushed: a page of jobs is mostly scalars."""
-    if type(document) not in _CONTAINERS:
-        return 0
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(document, 1)]
-    while stack:
-        value, level = stack.pop()
-        if level > deepest:
-            deepest = level
-        children = value.values() if type(value) is dict else value
-        stack.extend([(child, level + 1) for child in children if type(child) in _CONTAINERS])
-    return deepest
-
-
-# What json.loads builds for objects and arrays (exact types: it makes no subclasses).
-_CONTAINERS = (dict, list)
 
 
 def _text(value: Any) -> str | None:

@@ -40,6 +40,9 @@ class Operation(NamedTuple):
     data_type: type = dict
     # A note for the permission hint (KillJobs: it cannot be scoped to a project).
     ram_note: str = ""
+    # The keys to a list of objects in the answer to keep with the text they were sent as
+    # (`strict_json.Verbatim`), for `-o jsonl` to write through.
+    verbatim: tuple[str, ...] = ()
 
     @property
     def content_type(self) -> str | None:
@@ -68,9 +71,14 @@ def get_job_info(instance_id: str) -> Operation:
 
 
 def list_job_infos(
-    filters: Mapping[str, Any], *, page_number: int, page_size: int = PAGE_SIZE
+    filters: Mapping[str, Any],
+    *,
+    page_number: int,
+    page_size: int = PAGE_SIZE,
+    verbatim: bool = False,
 ) -> Operation:
-    """One page of ListJobInfos. `filters` is the JSON body (`from` and `to` required)."""
+    """One page of ListJobInfos. `filters` is the JSON body (`from` and `to` required);
+    `verbatim`: the jobs keep the text they were sent as."""
     return Operation(
         action="ListJobInfos",
         method="POST",
@@ -79,6 +87,7 @@ def list_job_infos(
         subject="the job list",
         query=(("pageNumber", str(page_number)), ("pageSize", str(page_size))),
         body=json_body(dict(filters)),
+        verbatim=("data", "jobInfoList") if verbatim else (),
     )
 
 

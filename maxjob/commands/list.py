@@ -145,6 +145,8 @@ def run(options: Options, streams: Streams, client_factory: ClientFactory = open
             concurrency=options.concurrency,
             page_size=PAGE_SIZE,
             tally=tally,
+            # jsonl writes each job as the service sent it, where it can (see strict_json).
+            verbatim=fmt.name == "jsonl" and jq is None,
         )
         try:
             for chunk in chunks:

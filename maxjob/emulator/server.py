@@ -23,6 +23,9 @@ DEFAULT_STS_KEY_ID = "STS.emulator-key-id"
 DEFAULT_STS_SECRET = "emulator-sts-secret"  # noqa: S105
 DEFAULT_STS_TOKEN = "emulator-sts-token"  # noqa: S105
 MAX_BODY_BYTES = 1 << 20
+# Answers are compact JSON, as a Java service writes them [INF: the API reference shows only
+# pretty-printed samples]; maxjob reads any spacing.
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
 
 
 class EmulatorState:
@@ -99,7 +102,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(2)
             return
-        body = answer.raw if answer.raw is not None else json.dumps(answer.document).encode()
+        body = answer.raw if answer.raw is not None else _COMPACT.encode(answer.document).encode()
         self.send_response(answer.status)
         self.send_header("content-type", "application/json;charset=utf-8")
         self.send_header("content-length", str(len(body)))

@@ -61,7 +61,8 @@ class JsonListWriter:
 
 
 class JsonlListWriter:
-    """`jsonl`: one compact item a line, as it arrives."""
+    """`jsonl`: one compact item a line, as it arrives: the text the service sent for it when
+    that is compact ASCII JSON without escapes (`strict_json.Verbatim`), else encoded again."""
 
     def __init__(self, streams: Streams, jq: JqProgram | None) -> None:
         self.streams, self.jq = streams, jq
@@ -71,7 +72,8 @@ class JsonlListWriter:
             for item in items:
                 emit_json(self.streams, item, self.jq, compact=True)
             return
-        self.streams.write("".join(to_json(item, compact=True) + "\n" for item in items))
+        lines = (getattr(item, "text", None) or to_json(item, compact=True) for item in items)
+        self.streams.write("".join(line + "\n" for line in lines))
 
     def finish(self, tally: Tally) -> None:
         pass

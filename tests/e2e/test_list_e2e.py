@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import MAXJOB, Emulator, keyed_environ, run_maxjob
 from tests.e2e.pty_run import PtyProcess
+from tests.e2e.servers import Received, RecordingServer, Reply
 from tests.e2e.test_imports import HEAVY_FOR_DATA, imported, offenders
 
 SHARED = (
@@ -125,6 +126,42 @@ def test_synthetic_jobs_page_in_full_without_rich(emulator_with: Any, tmp_path: 
     out = listed(emulator, "-p", "bench_project", "--limit", "0", "-o", "jsonl").out
     ids = [json.loads(line)["instanceId"] for line in out.splitlines()]
     assert len(ids) == len(set(ids)) == 250
+    # Written through as sent or encoded again, each line is the item -o json gives, compact.
+    items = json.loads(listed(emulator, "-p", "bench_project", "--limit", "0", "-o", "json").out)
+    assert out.splitlines() == [json.dumps(item, separators=(",", ":")) for item in items]
     env = keyed_environ(tmp_path, emulator.url)
     names = imported(["list", "-p", "bench_project", "-o", "jsonl"], env)
     assert "maxjob.listing" in names and offenders(names, HEAVY_FOR_DATA) == []
+
+
+def test_jsonl_written_through_still_masks_an_echoed_secret_and_escapes(tmp_path: Path) -> None:
+    secret = "hostile-echo-secret-7f3a"
+    jobs = [
+        {"instanceId": "j1", "status": "success", "taskName": secret},
+        {"instanceId": "j2", "status": "success", "taskName": "caf\u00e9 \u202e"},
+        {"instanceId": "j3", "status": "success", "taskName": "plain"},
+    ]
+    body = {"requestId": "r", "data": {"totalCount": 3, "jobInfoList": jobs}}
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+    def reply(request: Received) -> Reply:
+        return 200, {"content-type": "application/json"}, text
+
+    server = RecordingServer(reply)
+    try:
+        result = run_maxjob(
+            "list",
+            "-o",
+            "jsonl",
+            endpoint=server.url,
+            env={"ALIBABA_CLOUD_ACCESS_KEY_SECRET": secret},
+        )
+    finally:
+        server.close()
+    assert result.code == 0, result.err
+    assert secret not in result.out + result.err
+    lines = result.out.splitlines()
+    assert json.loads(lines[0])["taskName"] != secret
+    # Non-ASCII text is escaped, as maxjob's own encoder writes it: no raw bidi control.
+    assert "\\u202e" in lines[1] and "\u202e" not in lines[1]
+    assert lines[2] == json.dumps(jobs[2], separators=(",", ":"))

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from maxjob import config
-from maxjob.api.answers import parse_json
 from maxjob.api.client import MaxComputeClient, RetryNotice
+from maxjob.api.strict_json import parse_json
 from maxjob.credentials import Credentials
 from maxjob.errors import (
     CredentialsError,

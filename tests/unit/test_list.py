@@ -493,7 +493,7 @@ def test_the_hint_for_a_refused_window_says_how_far_back() -> None:
 def test_the_strict_parser_still_refuses_deep_nesting_and_repeated_keys(
     body: bytes, refused: str | None
 ) -> None:
-    from maxjob.api.answers import parse_json
+    from maxjob.api.strict_json import parse_json
 
     if refused is None:
         parse_json(body)

@@ -1,0 +1,156 @@
+"""`strict_json.parse_json` with `verbatim`: the same document and the same errors as the whole
+parse, and item texts only where writing them through is exactly right."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from maxjob.api.strict_json import Verbatim, parse_json
+
+PATH = ("data", "jobInfoList")
+JOB = {
+    "instanceId": "j1",
+    "status": "success",
+    "cuUsage": 5,
+    "cuSnapshot": 0.5,
+    "sceneResults": [{"code": "x", "params": {"a": [1, 2]}}],
+    "tags": None,
+    "flag": True,
+}
+
+
+def page(items: list[Any], **separators: Any) -> bytes:
+    document = {"requestId": "r", "data": {"totalCount": len(items), "jobInfoList": items}}
+    return json.dumps(document, **separators).encode()
+
+
+def items_of(document: Any) -> list[Any]:
+    return list(document["data"]["jobInfoList"])
+
+
+def test_a_compact_ascii_page_keeps_each_item_text() -> None:
+    jobs = [dict(JOB, instanceId=f"j{n}") for n in range(3)]
+    document = parse_json(page(jobs, separators=(",", ":")), verbatim=PATH)
+    kept = items_of(document)
+    assert all(type(item) is Verbatim for item in kept)
+    assert [item.text for item in kept] == [json.dumps(j, separators=(",", ":")) for j in jobs]
+    assert kept == jobs
+
+
+@pytest.mark.parametrize(
+    ("job", "why"),
+    [
+        (dict(JOB, owner="caf\u00e9"), "non-ASCII: written as an escape instead"),
+        (dict(JOB, owner="a\\u0062c"), "an escape: a secret could hide behind one"),
+        (dict(JOB, owner='say "hi"'), "an escaped quote"),
+        (dict(JOB, note="tab\there"), "an escaped tab"),
+    ],
+)
+def test_text_that_is_not_plain_is_not_kept(job: dict[str, Any], why: str) -> None:
+    body = json.dumps({"data": {"jobInfoList": [job, JOB]}}, separators=(",", ":")).encode()
+    if "\\u0062" in str(job.get("owner")):
+        body = body.replace(b"a\\\\u0062c", b"a\\u0062c")  # the escape as the server sent it
+    kept = items_of(parse_json(body, verbatim=PATH))
+    assert kept[0].text is None, why
+    assert kept[1].text is None or kept[1].text == json.dumps(JOB, separators=(",", ":"))
+
+
+def test_spaced_json_is_read_the_same_but_not_written_through() -> None:
+    jobs = [JOB, dict(JOB, instanceId="j2")]
+    for separators in ((", ", ": "), (",", ": ")):
+        document = parse_json(page(jobs, separators=separators), verbatim=PATH)
+        assert items_of(document) == jobs
+        assert all(item.text is None for item in items_of(document))
+    pretty = parse_json(
+        json.dumps({"data": {"jobInfoList": jobs}}, indent=2).encode(), verbatim=PATH
+    )
+    assert items_of(pretty) == jobs and all(item.text is None for item in items_of(pretty))
+
+
+def test_a_string_with_a_comma_and_space_costs_only_its_item() -> None:
+    jobs = [dict(JOB, message="a, b"), JOB]
+    kept = items_of(parse_json(page(jobs, separators=(",", ":")), verbatim=PATH))
+    assert kept[0].text is None
+    assert kept[1].text == json.dumps(JOB, separators=(",", ":"))
+
+
+@pytest.mark.parametrize(
+    ("body", "refused"),
+    [
+        (b'{"data":{"jobInfoList":[{"a":1,"a":2}]}}', "repeats the key 'a'"),
+        (b'{"data":{"jobInfoList":[]},"data":{}}', "repeats the key 'data'"),
+        (b'{"data":{"jobInfoList":[],"jobInfoList":[]}}', "repeats the key 'jobInfoList'"),
+        (b'{"data":{"jobInfoList":[{"a":NaN}]}}', "NaN"),
+        (b'{"data":{"jobInfoList":[{"a":1e400}]}}', "too large"),
+        (b'{"data":{"jobInfoList":[{"a":"\\ud800"}]}}', "lone surrogate"),
+        (b'{"data":{"jobInfoList":[' + b"[" * 70 + b"]" * 70 + b"]}}", "nested more than 64"),
+        (b'{"data":{"jobInfoList":[{"a":1}', "truncated"),
+        (b'{"data":{"jobInfoList":[{"a":1}]}} extra', "not valid JSON"),
+        (b'{"data":{"jobInfoList":[{"a":1},]}}', "not valid JSON"),
+        (b'{"data":{"jobInfoList":[{"a":1} {"b":2}]}}', "not valid JSON"),
+    ],
+)
+def test_the_walk_refuses_what_the_whole_parse_refuses(body: bytes, refused: str) -> None:
+    with pytest.raises(ValueError, match=refused) as walked:
+        parse_json(body, verbatim=PATH)
+    with pytest.raises(ValueError) as whole:
+        parse_json(body)
+    assert str(walked.value) == str(whole.value)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"data":[]}',
+        b'{"data":{"jobInfoList":{}}}',
+        b'{"data":{"jobInfoList":"x"}}',
+        b'{"data":{}}',
+        b"[1,2]",
+        b'{"requestId":"r"}',
+        b'{"data":{"jobInfoList":[1,"two",null,{"a":1}]}}',
+    ],
+)
+def test_other_shapes_parse_as_the_whole_parse_does(body: bytes) -> None:
+    assert parse_json(body, verbatim=PATH) == parse_json(body)
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    # Text of any kind, escapes and spaces included: each item's own test decides.
+    | st.text(max_size=12),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(
+    st.lists(st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=4), max_size=5),
+    st.sampled_from([{"separators": (",", ":")}, {}, {"indent": 1}, {"ensure_ascii": False}]),
+)
+def test_verbatim_reads_as_the_whole_parse_and_kept_text_is_the_item(
+    jobs: list[dict[str, Any]], layout: dict[str, Any]
+) -> None:
+    body = page(jobs, **layout)
+    document = parse_json(body, verbatim=PATH)
+    assert document == parse_json(body)
+    for item in items_of(document):
+        assert type(item) is Verbatim
+        if item.text is not None:
+            assert json.loads(item.text) == item
+            assert item.text.isascii() and "\\" not in item.text and "\n" not in item.text
+            assert item.text == json.dumps(item, separators=(",", ":")) or _numbers_differ(item)
+
+
+def _numbers_differ(item: Any) -> bool:
+    """A float may be spelled otherwise than Python would (1e-05 and 1e-5): the same value."""
+    return "e" in json.dumps(item) or "E" in json.dumps(item)
