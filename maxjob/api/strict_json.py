@@ -8,10 +8,15 @@ With `verbatim` (a path of keys to a list of objects, as `("data", "jobInfoList"
 of that list come back as `Verbatim` dicts that keep the text they were sent as, when that text
 can be written out as it is: compact, ASCII and free of escapes, so that it is exactly what
 maxjob's own encoder would write apart from the spelling of numbers. `-o jsonl` writes a page of
-jobs that way instead of encoding every job again (a third of `list`'s work per page). The page
-is parsed once either way: the envelope by a small walk in Python, each value by the standard
-library's scanner with the same strict hooks; whatever the walk does not expect is handed to
-the whole-document parse, which gives the same document or the same error.
+jobs that way instead of encoding every job again (a third of `list`'s work per page).
+
+The document is parsed whole, as always; the items' texts are then found with substring searches
+(in C), only where that is provably right: the page is ASCII with no backslash at all (so every
+quote in it opens or closes a string, and `"jobInfoList"` appears once, as the key); the list
+follows its key as `:[{`; and the whole page holds exactly as many `},{` as the list has items
+less one. Each boundary between two compact objects is one, so then every one is a boundary
+(none is inside a string or a nested list of objects). Anything else keeps no text, and the
+jobs are encoded again.
 """
 
 from __future__ import annotations
@@ -26,7 +31,6 @@ MAX_JSON_DEPTH = 64
 
 # A \uD800-\uDFFF escape: a surrogate, which must come in a high-low pair.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-_SPACE = re.compile(r"[ \t\n\r]*")
 
 Scan = Callable[[str, int], tuple[Any, int]]
 
@@ -51,12 +55,8 @@ def parse_json(body: bytes, *, verbatim: tuple[str, ...] = ()) -> Any:
     decoder = json.JSONDecoder(
         parse_constant=_no_constant, parse_float=_finite, object_pairs_hook=_unique
     )
-    spans: list[tuple[int, int]] = []
-    found: list[list[Any]] = []
     try:
-        scan: Scan = decoder.scan_once  # type: ignore[attr-defined]  # set in __init__
-        walked = _walk(text, scan, verbatim, spans, found) if verbatim else None
-        document = walked if walked is not None else decoder.decode(text)
+        document = decoder.decode(text)
     except json.JSONDecodeError as exc:
         cut_short = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated")
         kind = "truncated" if cut_short else "not valid JSON"
@@ -69,8 +69,12 @@ def parse_json(body: bytes, *, verbatim: tuple[str, ...] = ()) -> Any:
         raise ValueError(f"the body is nested more than {MAX_JSON_DEPTH} levels deep")
     if _SURROGATE_ESCAPE.search(text):
         _refuse_lone_surrogates(document)
-    if walked is not None and found:
-        _keep_texts(text, found[0], spans)
+    if verbatim:
+        items = _at(document, verbatim)
+        if items:
+            scan: Scan = decoder.scan_once  # type: ignore[attr-defined]  # set in __init__
+            texts = _texts(text, verbatim[-1], len(items), scan)
+            _keep(items, texts)
     return document
 
 
@@ -96,120 +100,53 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-# -- the walk ----------------------------------------------------------------------------------
+# -- the items' texts --------------------------------------------------------------------------
 
 
-class _UnexpectedShapeError(Exception):
-    """The text is not shaped as the walk expects: parse it whole instead."""
+def _at(document: Any, path: tuple[str, ...]) -> list[Any] | None:
+    """The list at `path`, when every item of it is an object."""
+    value = document
+    for key in path:
+        if type(value) is not dict:
+            return None
+        value = value.get(key)
+    if type(value) is not list or any(type(item) is not dict for item in value):
+        return None
+    return value
 
 
-def _walk(
-    text: str,
-    scan: Scan,
-    path: tuple[str, ...],
-    spans: list[tuple[int, int]],
-    found: list[list[Any]],
-) -> Any:
-    """The document `text` holds, parsed by `scan` (values) and by this walk (the objects on
-    `path` and the list at its end), the list's item spans in `spans` and the list itself in
-    `found`; None when the text is not so shaped (or not valid: the whole parse says why)."""
-
-    def space(i: int) -> int:
-        match = _SPACE.match(text, i)
-        return match.end() if match else i
-
-    def scanned(i: int) -> tuple[Any, int]:
-        try:
-            return scan(text, i)
-        except (StopIteration, json.JSONDecodeError):
-            raise _UnexpectedShapeError from None
-
-    def listed(i: int) -> tuple[list[Any], int]:  # text[i] is "["
-        items: list[Any] = []
-        i = space(i + 1)
-        if text[i] == "]":
-            return items, i + 1
-        # The loop a page's hundred items go through: kept to the fewest calls.
-        append, note, blank = items.append, spans.append, _SPACE.match
-        try:
-            while True:
-                value, end = scan(text, i)
-                append(value)
-                note((i, end))
-                if text[end] == ",":
-                    i = end + 1
-                    if text[i] in " \t\n\r":
-                        i = blank(text, i).end()  # type: ignore[union-attr]  # * matches
-                    continue
-                i = space(end)
-                if text[i] == "]":
-                    found.append(items)
-                    return items, i + 1
-                if text[i] != ",":
-                    raise _UnexpectedShapeError
-                i = space(i + 1)
-        except (StopIteration, json.JSONDecodeError):
-            raise _UnexpectedShapeError from None
-
-    def value_at(i: int, keys: tuple[str, ...]) -> tuple[Any, int]:
-        if not keys:
-            if text[i] != "[":
-                raise _UnexpectedShapeError
-            return listed(i)
-        if text[i] != "{":
-            raise _UnexpectedShapeError
-        pairs: list[tuple[str, Any]] = []
-        descended = False
-        i = space(i + 1)
-        if text[i] == "}":
-            return _unique(pairs), i + 1
-        while True:
-            if text[i] != '"':
-                raise _UnexpectedShapeError
-            key, i = scanned(i)
-            i = space(i)
-            if text[i] != ":":
-                raise _UnexpectedShapeError
-            i = space(i + 1)
-            if key == keys[0] and not descended:
-                descended = True
-                value, i = value_at(i, keys[1:])
-            else:
-                value, i = scanned(i)
-            pairs.append((key, value))
-            i = space(i)
-            if text[i] == "}":
-                return _unique(pairs), i + 1
-            if text[i] != ",":
-                raise _UnexpectedShapeError
-            i = space(i + 1)
-
+def _texts(text: str, key: str, count: int, scan: Scan) -> list[str] | None:
+    """The texts of the `count` objects of the list under `key`, or None (see the module)."""
+    if not text.isascii() or "\\" in text or text.count(f'"{key}"') != 1:
+        return None
+    marker = f'"{key}":[{{'
+    at = text.find(marker)
+    if at < 0 or text.count("},{") != count - 1:
+        return None
+    starts = [at + len(marker) - 1]
+    for _ in range(count - 1):
+        boundary = text.find("},{", starts[-1])
+        if boundary < 0:
+            return None
+        starts.append(boundary + 2)
     try:
-        document, end = value_at(space(0), path)
-    except (_UnexpectedShapeError, IndexError):
-        spans.clear()
-        found.clear()
+        _, end = scan(text, starts[-1])  # the last object: where the list ends
+    except (StopIteration, ValueError):
         return None
-    if space(end) != len(text):
-        spans.clear()
-        found.clear()
+    if text[end : end + 1] != "]":
         return None
-    return document
+    ends = [start - 1 for start in starts[1:]]
+    ends.append(end)
+    return [text[start:stop] for start, stop in zip(starts, ends, strict=True)]
 
 
-def _keep_texts(text: str, items: list[Any], spans: list[tuple[int, int]]) -> None:
-    """Replace the objects of `items` by `Verbatim` copies holding their text where it can be
-    written through. The whole page must be ASCII (one test, which Python answers at once);
-    when all of it is compact and free of escapes, no item needs a test of its own."""
-    ascii_only = text.isascii()
-    every = ascii_only and _plain(text)
-    for index, (start, end) in enumerate(spans):
-        item = items[index]
-        if type(item) is not dict:
-            continue
+def _keep(items: list[Any], texts: list[str] | None) -> None:
+    """Replace the objects of `items` by `Verbatim` copies, holding their text where it can be
+    written through."""
+    for index, item in enumerate(items):
         kept = Verbatim(item)
-        piece = text[start:end] if ascii_only else ""
-        kept.text = piece if every or (piece and _plain(piece)) else None
+        piece = texts[index] if texts is not None else None
+        kept.text = piece if piece is not None and _compact(piece) else None
         items[index] = kept
 
 
@@ -219,10 +156,10 @@ def _keep_texts(text: str, items: list[Any], spans: list[tuple[int, int]]) -> No
 _LOOSE_PAIRS = ("{ ", "[ ", ", ", ": ", " }", " ]", " ,", " :")
 
 
-def _plain(piece: str) -> bool:
-    """Whether JSON text holds no escape and no whitespace between tokens (substring tests,
+def _compact(piece: str) -> bool:
+    """Whether JSON text (with no escape) holds no whitespace between tokens (substring tests,
     each a scan in C: a regular expression of alternatives costs ten times as much)."""
-    if "\\" in piece or "\t" in piece or "\n" in piece or "\r" in piece:
+    if "\t" in piece or "\n" in piece or "\r" in piece:
         return False
     return " " not in piece or not any(pair in piece for pair in _LOOSE_PAIRS)
 

@@ -80,6 +80,21 @@ def test_a_string_with_a_comma_and_space_costs_only_its_item() -> None:
 
 
 @pytest.mark.parametrize(
+    "first",
+    [
+        dict(JOB, sceneResults=[{"a": 1}, {"b": 2}]),  # a nested list of objects: a },{ inside
+        dict(JOB, note="},{"),  # one inside a string
+        dict(JOB, note='"jobInfoList":[{'),  # the key's text again, inside a string
+    ],
+)
+def test_a_look_alike_boundary_keeps_no_text_at_all(first: dict[str, Any]) -> None:
+    jobs = [first, JOB, dict(JOB, sceneResults=[{"a": 1}])]
+    kept = items_of(parse_json(page(jobs, separators=(",", ":")), verbatim=PATH))
+    assert kept == jobs
+    assert all(item.text is None for item in kept)
+
+
+@pytest.mark.parametrize(
     ("body", "refused"),
     [
         (b'{"data":{"jobInfoList":[{"a":1,"a":2}]}}', "repeats the key 'a'"),
