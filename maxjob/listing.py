@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from maxjob.api.client import MaxComputeClient
 
 MAX_WINDOW = timedelta(days=7)
+# Past this many pages in a window, big buffers come from the system (see `maxjob.memory`).
+MANY_PAGES = 10
 WHEN_FORMS = (
     "a duration back from now (90s, 30m, 2h, 7d), an RFC 3339 time (2026-11-30T08:00:00+08:00), "
     "or a date (2026-11-30; times without an offset and dates are in the local time zone)"
@@ -258,6 +260,10 @@ def _window_pages(
     if total is None:
         return
     last = -(-total // page_size)
+    if last > MANY_PAGES:
+        from maxjob.memory import large_buffers_from_the_system
+
+        large_buffers_from_the_system()
     following = 2
     queue: deque[Future[_Page]] = deque()
     try:

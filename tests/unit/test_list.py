@@ -196,6 +196,27 @@ def test_all_pages_with_limit_zero() -> None:
     assert tally.complete and tally.shown == tally.matched == 1234
 
 
+@pytest.mark.parametrize(("count", "fixed"), [(1100, True), (900, False)])
+def test_a_long_listing_takes_big_buffers_from_the_system(
+    monkeypatch: pytest.MonkeyPatch, count: int, fixed: bool
+) -> None:
+    from maxjob import memory
+
+    called: list[bool] = []
+    monkeypatch.setattr(memory, "large_buffers_from_the_system", lambda: called.append(True))
+    client = FakeClient(every=[item(f"j{n:04d}", T - n) for n in range(count)])
+    assert len(list(listing.jobs(client, {}, listing.Window(T - 60, T), concurrency=2))) == count
+    assert bool(called) is fixed
+
+
+def test_the_mmap_threshold_is_set_once_and_never_fails() -> None:
+    from maxjob import memory
+
+    memory.large_buffers_from_the_system()
+    memory.large_buffers_from_the_system()
+    assert memory._done
+
+
 def test_a_job_in_two_pages_or_two_windows_is_shown_once() -> None:
     week = 7 * 86400
     straddler = item("straddler", T - week - 60, endAtTime=T - week + 60)
