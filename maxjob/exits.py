@@ -88,6 +88,14 @@ def worst(codes: Iterable[int]) -> int:
     return min(known or [ExitCode.OK], key=SEVERITY.index)
 
 
+def with_files(code: int, written: int) -> int:
+    """The status of a command that also wrote a file (`--junit`, `--export`): its own `code`,
+    unless that is 0 and the file could not be written (`written`, then 1). A failed, cancelled
+    or timed-out job keeps its 3, 7 or 124, which CI scripts branch on; the write error is on
+    stderr either way."""
+    return code if code != ExitCode.OK else written
+
+
 def help_text() -> str:
     """The exit-status table of `maxjob --help`."""
     rows = [f"  {int(code):<4} {meaning}" for code, meaning in MEANINGS.items()]

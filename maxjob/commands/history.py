@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from maxjob import ids, listing
 from maxjob.errors import MaxjobError, UsageError
-from maxjob.exits import ExitCode, worst
+from maxjob.exits import ExitCode, with_files
 from maxjob.history_stats import METRICS, Gate, Run, Scope, Summary, gate, summarize, summary_json
 from maxjob.models import JobInfo, epoch_to_datetime
 from maxjob.output import formats
@@ -209,11 +209,11 @@ def run(
     if checked is not None:
         streams.message(f"maxjob: {checked.message(summary)}")
         code = ExitCode.SLOWER if checked.exceeded else ExitCode.OK
-    if saved is not None:  # after the history was shown: a failure is said, and counted (1)
+    if saved is not None:  # after the history was shown: a failure is said, and 1 if all else is 0
         from maxjob.render import history as render
 
         saved.draw(render.view(this, earlier, summary, scope, utc=utc, width=saved.width))
-        code = worst([code, saved.finish(streams)])
+        code = with_files(code, saved.finish(streams))
     return code
 
 

@@ -106,6 +106,6 @@ def run(
         finally:
             results.close()
             writer.finish()
-    if saved is not None:  # after the jobs were shown: a failure is said, and counted (exit 1)
-        worst = exits.worst([worst, saved.finish(streams)])
+    if saved is not None:  # after the jobs were shown: said, and exit 1 if all else is 0
+        worst = exits.with_files(worst, saved.finish(streams))
     return worst

@@ -183,8 +183,8 @@ def run(
     streams.message("maxjob: " + tally(finished))
     written = _reports(finished, "", junit, github, streams, started)
     if not counted:
-        return exits.worst([exits.ExitCode.TIMED_OUT, written])
-    return exits.worst([*(w.exit_code for w in counted), written])
+        return exits.with_files(exits.ExitCode.TIMED_OUT, written)
+    return exits.with_files(exits.worst(w.exit_code for w in counted), written)
 
 
 def _reports(

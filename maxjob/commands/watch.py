@@ -178,8 +178,8 @@ def run(
             f"maxjob: error: timed out after {duration(options.timeout)}: job "
             f"{ref.instance_id} is still {display(job.status) or 'unfinished'}"
         )
-        return exits.worst([exits.ExitCode.TIMED_OUT, code])
-    return exits.worst([exits.of_job(job), code])
+        return exits.with_files(exits.ExitCode.TIMED_OUT, code)
+    return exits.with_files(exits.of_job(job), code)
 
 
 def _reports(
