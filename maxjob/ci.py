@@ -53,6 +53,30 @@ def in_github_actions(environ: Mapping[str, str]) -> bool:
     return environ.get("GITHUB_ACTIONS") == "true"
 
 
+# GitHub's runner reads a line of a step's output that starts with `::` (after any indent) as a
+# workflow command, and `##[` anywhere in a line as one of the older form. Server text must form
+# neither: its first character is written as an escape that JSON reads as the same character.
+_V1_COMMAND = "##["
+_V1_INERT = "#\\u0023["
+_V2_INERT = "\\u003a"
+
+
+def inert_workflow_commands(text: str, *, ours: bool = False) -> str:
+    """`text` as written to a step's log, with no workflow command in it: `##[` anywhere and a
+    line that starts with `::` get an escape (`#\\u0023[`, `\\u003a:`). `ours`: the text is one
+    command of maxjob's own (`::error ...`), whose leading `::` stays."""
+    if _V1_COMMAND in text:
+        text = text.replace(_V1_COMMAND, _V1_INERT)
+    if "::" not in text:
+        return text
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        body = line.lstrip()
+        if body.startswith("::") and not (ours and index == 0):
+            lines[index] = line[: len(line) - len(body)] + _V2_INERT + body[1:]
+    return "\n".join(lines)
+
+
 def github(streams: Streams) -> GitHub | None:
     """GitHub Actions' annotations and step summary for a command, when running there."""
     return GitHub(streams) if in_github_actions(streams.environ) else None
@@ -108,8 +132,8 @@ class GitHub:
             return
         line = annotation(ended)
         if line is not None:
-            # Masked before the line is written; `message` masks again and leaves it one line.
-            self.streams.message(self.streams.mask(line))
+            # Masked before the line is written; masked again, and left one line, as written.
+            self.streams.workflow_command(self.streams.mask(line))
 
     def summarise(self, markdown: str) -> None:
         """Append `markdown` to the step summary, when there is one, cut to keep the file within

@@ -53,6 +53,8 @@ class Streams:
         self.environ = os.environ if environ is None else environ
         self._secrets: tuple[str, ...] = ()
         self.hidden: tuple[str, ...] = ()
+        # In a GitHub Actions step, no server text may form a workflow command (`ci`).
+        self.in_github_actions = self.environ.get("GITHUB_ACTIONS") == "true"
 
     @property
     def err(self) -> TextIO:
@@ -76,15 +78,33 @@ class Streams:
     def mask(self, text: str) -> str:
         return mask(text, self.hidden)
 
+    def outgoing(self, text: str) -> str:
+        """`text` as it may leave: secrets masked; in GitHub Actions, no workflow command."""
+        if self.hidden:
+            text = self.mask(text)
+        if self.in_github_actions:
+            from maxjob.ci import inert_workflow_commands
+
+            text = inert_workflow_commands(text)
+        return text
+
     def write(self, text: str) -> None:
         """Data to stdout, masked and flushed at once (a pipe reader sees each change as it
         happens)."""
-        self.out.write(self.mask(text) if self.hidden else text)
+        self.out.write(self.outgoing(text))
         self.out.flush()
 
     def message(self, text: str) -> None:
         """One line to stderr, sanitised and masked."""
-        self.err.write(sanitize(self.mask(text)) + "\n")
+        self.err.write(self.outgoing(sanitize(self.mask(text))) + "\n")
+        self.err.flush()
+
+    def workflow_command(self, line: str) -> None:
+        """One of maxjob's own GitHub workflow commands (`::error ...`) to stderr: sanitised and
+        masked like a message, its leading `::` kept."""
+        from maxjob.ci import inert_workflow_commands
+
+        self.err.write(inert_workflow_commands(self.mask(sanitize(line)), ours=True) + "\n")
         self.err.flush()
 
     def error(self, error: MaxjobError, *, prefix: str = "") -> None:
@@ -109,7 +129,7 @@ class Streams:
         return Console(
             # Always through the mask: a console may be made before the credentials are known
             # (the table of `list` is), and `mask` reads the secrets when it writes.
-            file=cast("TextIO", _Masked(self.out, self.mask)),
+            file=cast("TextIO", _Masked(self.out, self.outgoing)),
             force_terminal=color or None,
             no_color=not color,
             color_system=self._color_system() if color else None,

@@ -165,3 +165,27 @@ def test_jsonl_written_through_still_masks_an_echoed_secret_and_escapes(tmp_path
     # Non-ASCII text is escaped, as maxjob's own encoder writes it: no raw bidi control.
     assert "\\u202e" in lines[1] and "\u202e" not in lines[1]
     assert lines[2] == json.dumps(jobs[2], separators=(",", ":"))
+
+
+@pytest.mark.parametrize("output", ["plain", "csv", "jsonl", "json", "table"])
+def test_in_github_actions_server_text_forms_no_workflow_command(output: str) -> None:
+    jobs = [
+        {"instanceId": "::add-mask::leak", "status": "success", "project": "p"},
+        {"instanceId": "j2", "status": "failed", "taskName": "##[error]fake", "project": "::x"},
+    ]
+    body = {"requestId": "r", "data": {"totalCount": 2, "jobInfoList": jobs}}
+    text = json.dumps(body, separators=(",", ":")).encode()
+    server = RecordingServer(lambda request: (200, {"content-type": "application/json"}, text))
+    try:
+        result = run_maxjob(
+            "list", "-o", output, endpoint=server.url, env={"GITHUB_ACTIONS": "true"}
+        )
+    finally:
+        server.close()
+    assert result.code == 0, result.err
+    for line in (result.out + result.err).splitlines():
+        assert not line.lstrip().startswith("::") and "##[" not in line, line
+    if output in ("json", "jsonl"):  # the same JSON, read back
+        assert "add-mask" in result.out and "\\u0023[error]fake" in result.out
+        read = [json.loads(x) for x in result.out.splitlines()] if output == "jsonl" else None
+        assert read is None or [r["instanceId"] for r in read] == ["::add-mask::leak", "j2"]

@@ -1,0 +1,54 @@
+"""In a GitHub Actions step no server text may form a workflow command: a line that starts with
+`::` (after any indent), or `##[` anywhere. maxjob's own annotations still do."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from maxjob.ci import inert_workflow_commands
+from maxjob.output.streams import Streams
+
+ACTIONS = {"GITHUB_ACTIONS": "true"}
+
+
+def commands_in(log: str) -> list[str]:
+    """The lines GitHub's runner would read as workflow commands."""
+    return [line for line in log.split("\n") if line.lstrip().startswith("::") or "##[" in line]
+
+
+def test_server_text_forms_no_command_and_json_reads_the_same() -> None:
+    hostile = "::add-mask::x\n  ::set-output name=a::b\nok ##[group]x"
+    text = inert_workflow_commands(hostile)
+    assert commands_in(text) == []
+    assert text.splitlines()[1].startswith("  \\u003a:set-output")
+    value = {"taskName": "##[error]boom", "tags": "::warning::x"}
+    written = inert_workflow_commands(json.dumps(value))
+    assert commands_in(written) == [] and json.loads(written) == value
+
+
+def test_only_our_own_first_line_stays_a_command() -> None:
+    line = "::error title=MaxCompute job j1 failed::bad\n::warning::smuggled ##[x]"
+    kept = inert_workflow_commands(line, ours=True)
+    assert kept.startswith("::error title=MaxCompute job j1 failed::bad\n")
+    assert commands_in(kept) == ["::error title=MaxCompute job j1 failed::bad"]
+
+
+def test_streams_neutralise_stdout_and_stderr_only_in_github_actions() -> None:
+    for environ, inert in ((ACTIONS, True), ({}, False)):
+        out, err = io.StringIO(), io.StringIO()
+        streams = Streams(out, err, environ=environ)
+        streams.write("::stop-commands::t\nj1\tsucceeded\n")
+        streams.message("maxjob: error: ##[error]x")
+        streams.workflow_command("::error title=t::m")
+        assert (commands_in(out.getvalue()) == []) is inert
+        assert err.getvalue().splitlines()[1] == "::error title=t::m"
+        assert ("##[" in err.getvalue()) is not inert
+
+
+@given(st.text(alphabet=st.sampled_from(":#[ \n\tab"), max_size=40))
+def test_no_text_forms_a_command(text: str) -> None:
+    assert commands_in(inert_workflow_commands(text)) == []
