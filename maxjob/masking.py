@@ -45,6 +45,23 @@ def mask(text: str, hidden: Iterable[str]) -> str:
     return text
 
 
+# The forms of every secret this process was given (`remember`): server text is masked with
+# them as it is read for display, before a table or picture can wrap a secret across two lines
+# (where masking the written text, line by line, would miss both halves).
+_known: tuple[str, ...] = ()
+
+
+def remember(hidden: Iterable[str]) -> None:
+    """Add `hidden` (from `forms`) to the secrets that `mask_known` masks."""
+    global _known
+    _known = tuple(sorted({*_known, *hidden}, key=len, reverse=True))
+
+
+def mask_known(text: str) -> str:
+    """`text` with every secret this process was given masked (see `remember`)."""
+    return mask(text, _known) if _known else text
+
+
 def _mask_prefixes(text: str, secret: str, piece: int) -> str:
     start = secret[:piece]
     at = text.find(start)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Literal, TextIO, cast
 
 from maxjob.errors import MaxjobError
-from maxjob.masking import forms, mask
+from maxjob.masking import forms, mask, remember
 from maxjob.render.sanitize import sanitize
 
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ class Streams:
         """Never let these values (nor their URL or base64 forms) reach stdout or stderr."""
         self._secrets = (*self._secrets, *secrets)
         self.hidden = forms(self._secrets)
+        remember(self.hidden)  # server text is masked as it is read for display, too
 
     def mask(self, text: str) -> str:
         return mask(text, self.hidden)

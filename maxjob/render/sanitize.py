@@ -16,6 +16,8 @@ import functools
 import re
 import unicodedata
 
+from maxjob.masking import mask_known
+
 # Code point ranges shown as escapes. C0, DEL and C1 (tab and newline: the caller's choice of
 # `multiline`); then the invisible or direction-changing: soft hyphen, Arabic letter mark,
 # Mongolian vowel separator, zero-width and bidi marks, line/paragraph separators, bidi
@@ -134,10 +136,11 @@ _LEADING_SPACE = re.compile(r"\s*")
 
 
 def display(text: str | None, *, multiline: bool = False, limit: int = FIELD_LIMIT) -> str:
-    """Server text as shown to a person: surrounding whitespace trimmed, cut to `limit`
-    characters, then sanitised."""
+    """Server text as shown to a person: secrets masked (before any layout can cut one in
+    two), surrounding whitespace trimmed, cut to `limit` characters, then sanitised."""
     if text is None:
         return ""
+    text = mask_known(text)
     if len(text) > 2 * limit:
         # A huge field: only the window that is shown is trimmed and escaped, never a copy of it
         # all (`strip` copies it when there is anything to trim).

@@ -516,3 +516,28 @@ def test_no_proxy_matching(host: str, no_proxy: str, bypassed: bool) -> None:
         client.close()
     via_proxy = isinstance(getattr(transport, "_pool", None), httpcore.HTTPProxy)
     assert via_proxy is not bypassed
+
+
+def test_a_secret_the_server_echoes_is_masked_before_a_table_wraps_it(
+    serve: Any, tmp_path: Path
+) -> None:
+    secret = "wrapped-canary-secret-0123456789abcdef"
+    job = {
+        "instanceId": "j1",
+        "status": "running",
+        "project": secret,
+        "jobOwner": f"RAM${secret}@example.com",
+        "taskName": f"x{secret}",
+    }
+    hostile = serve(lambda n: Answer(200, json.dumps({"data": job}).encode()))
+    picture = tmp_path / "job.svg"
+    result = run_maxjob(
+        *("info", "j1", "-o", "table", "--export", str(picture), "--width", "40"),
+        endpoint=hostile.url,
+        env={"ALIBABA_CLOUD_ACCESS_KEY_SECRET": secret, "COLUMNS": "40"},
+    )
+    assert result.code == 0, result.err
+    shown = result.out + picture.read_text(encoding="utf-8")
+    # No piece of it long enough to matter, on any line: not even the halves of a wrapped one.
+    pieces = {secret[i : i + 8] for i in range(len(secret) - 7)}
+    assert not [piece for piece in pieces if piece in shown]
