@@ -140,16 +140,21 @@ def display(text: str | None, *, multiline: bool = False, limit: int = FIELD_LIM
     two), surrounding whitespace trimmed, cut to `limit` characters, then sanitised."""
     if text is None:
         return ""
-    text = mask_known(text)
     if len(text) > 2 * limit:
-        # A huge field: only the window that is shown is trimmed and escaped, never a copy of it
-        # all (`strip` copies it when there is anything to trim).
+        # A huge field: only the window that is shown is masked, trimmed and escaped, never a
+        # copy of it all (`strip` copies it when there is anything to trim). The window is
+        # masked with a margin, so that a secret across its end is masked whole.
         leading = _LEADING_SPACE.match(text)
         start = leading.end() if leading else 0
-        head = _cut(text[start : start + limit], limit, multiline)
+        window = mask_known(text[start : start + limit + _MASK_MARGIN])
+        head = _cut(window[:limit], limit, multiline)
         more = len(text) - start - len(head) - _trailing_space(text)
         return _with_more(_escape_all(head, multiline), more)
-    return sanitize(text.strip(), multiline=multiline, limit=limit)
+    return sanitize(mask_known(text).strip(), multiline=multiline, limit=limit)
+
+
+# More than any secret's longest form (base64 of a long secret): see `display`.
+_MASK_MARGIN = 512
 
 
 def _trailing_space(text: str) -> int:

@@ -361,4 +361,9 @@ def test_a_secret_in_markdown_is_masked_in_its_escaped_form(tmp_path: Path) -> N
     s.hide(token)
     github = ci.GitHub(s)
     github.summarise(f"| a |\n| --- |\n| {escape(token)} |\n")
-    assert summary.read_text() == "| a |\n| --- |\n| **** |\n\n"
+    # Masked as the text was read (Markdown then escapes the mask), or as it was written.
+    assert summary.read_text() in (
+        "| a |\n| --- |\n| \\*\\*\\*\\* |\n\n",
+        "| a |\n| --- |\n| **** |\n\n",
+    )
+    assert "CAIS" not in summary.read_text()
