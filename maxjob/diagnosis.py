@@ -602,7 +602,10 @@ class Gatherer:
         project = job.raw.get("project")
         projects = (project,) if isinstance(project, str) and project else None
         filters = history.body_filters(by, key, projects)
-        window = listing.Window(until - HISTORY_DAYS * DAY, until)
+        window = listing.listable(until - HISTORY_DAYS * DAY, until, self.now)
+        if window is None:
+            self.unseen("its history", history.PAST_LISTING)
+            return
         try:
             items = list(
                 history.earlier_items(

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from maxjob.api.client import MaxComputeClient
 
 MAX_WINDOW = timedelta(days=7)
+# How far back ListJobInfos lists jobs [INF: the console's limit, OPERATIONS §1.3], and how much
+# later than that a window starts, so that it is not refused for a clock a little ahead.
+RETENTION = timedelta(days=45)
+RETENTION_MARGIN = 600
 # Past this many pages in a window, big buffers come from the system (see `maxjob.memory`).
 MANY_PAGES = 10
 WHEN_FORMS = (
@@ -80,6 +84,14 @@ def window(since: str, until: str, *, now: datetime | None = None) -> Window:
             f"--since ({start:%Y-%m-%d %H:%M:%S %z}) is after --until ({end:%Y-%m-%d %H:%M:%S %z})"
         )
     return Window(int(start.timestamp()), int(end.timestamp()))
+
+
+def listable(since: int, until: int, now: float) -> Window | None:
+    """[since, until] cut to what can be listed at `now` (about 45 days back), or None when
+    none of it can."""
+    floor = int(now - RETENTION.total_seconds()) + RETENTION_MARGIN
+    start = max(since, floor)
+    return Window(start, until) if start < until else None
 
 
 def split(whole: Window, most: timedelta = MAX_WINDOW) -> list[Window]:

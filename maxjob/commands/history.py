@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 FORMATS = ("table", "plain", "json", "jsonl", "csv", "markdown")
 BY = ("signature", "node")
 MAX_DAYS = 45  # jobs of the last 45 days can be listed (the console's limit, OPERATIONS §1)
+PAST_LISTING = (
+    f"this run was submitted more than {MAX_DAYS} days ago, and ListJobInfos lists jobs of the "
+    f"last {MAX_DAYS} days only: its earlier runs cannot be found"
+)
 MAX_RUNS = 1000
 DAY = 86400
 # Pages fetched at once within a window (most histories are one page a window).
@@ -179,13 +183,15 @@ def run(
             until = int(submitted)
             project = _raw_text(job, "project")
             projects = None if options.all_projects or project is None else (project,)
-            scope = Scope(
-                by, key, projects, until - options.days * DAY, until, options.days, options.runs
-            )
+            started = (now() if now is not None else datetime.now(UTC)).timestamp()
+            whole = listing.listable(until - options.days * DAY, until, started)
+            since = whole.since if whole is not None else until
+            scope = Scope(by, key, projects, since, until, options.days, options.runs)
             items: list[dict[str, Any]] = []
-            if key is not None:
+            if key is not None and whole is None:
+                why = PAST_LISTING
+            elif key is not None and whole is not None:
                 filters = body_filters(by, key, projects)
-                whole = listing.Window(scope.since, scope.until)
                 items = list(earlier_items(client, ref.instance_id, filters, whole, options.runs))
     except KeyboardInterrupt:
         if options.resume:

@@ -97,3 +97,32 @@ def test_the_view_at_a_terminal(
     assert "◂ this run 12m 50s" in spark
     table = [row for row in shown if row.startswith(("▶", "   2026-"))]
     assert len(table) == 13 and "12m 10s" in table[0]
+
+
+def test_a_run_older_than_the_listing_window_says_why_it_has_no_history(
+    emulator_with: Any,
+) -> None:
+    import time
+
+    submitted = int(time.time()) - 50 * 86400
+    old = {
+        "instanceId": "old-run",
+        "data": {
+            "instanceId": "old-run",
+            "status": "terminated",
+            "project": "dw",
+            "signature": "0ld0ld0ld0ld",
+            "submittedAtTime": submitted,
+            "endAtTime": submitted + 600,
+        },
+    }
+    emu = emulator_with([old])
+    result = run_maxjob("history", "old-run", "-o", "json", "--fail-over", "2", endpoint=emu.url)
+    assert result.code == 0, result.err  # not an error: the gate is not checked, and says why
+    summary = json.loads(result.out)["summary"]
+    assert "more than 45 days ago" in summary["reason"]
+    assert "not checked" in result.err and "more than 45 days ago" in result.err
+    assert "from is older" not in result.err
+    why = run_maxjob("why", "old-run", "-o", "json", endpoint=emu.url)
+    assert why.code == 0, why.err
+    assert "more than 45 days ago" in why.out
