@@ -40,8 +40,11 @@ def check_target(path: str, flag: str) -> Path:
 
 def write_atomically(path: Path, data: bytes, *, what: str) -> None:
     """Write `data` to `path` through a temporary file in its directory and a rename; an
-    existing file keeps its permissions, a new one gets the usual (0666 less the umask).
-    Raises MaxjobError (exit 1) naming `what` when the file cannot be written."""
+    existing file keeps its permissions, a new one gets the usual (0666 less the umask). A
+    symbolic link is written through, as `>` does: the file it points to is replaced, the link
+    stays. Raises MaxjobError (exit 1) naming `what` when the file cannot be written."""
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError:

@@ -191,6 +191,18 @@ def test_atomic_write_replaces_whole_and_leaves_no_temporary(out: Path) -> None:
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
 
 
+def test_a_symbolic_link_is_written_through_and_stays_a_link(out: Path) -> None:
+    real = out / "shared" / "latest.svg"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = out / "latest.svg"
+    link.symlink_to(real)
+    files.write_atomically(link, b"new", what="the export")
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert real.read_bytes() == b"new"
+    assert sorted(p.name for p in real.parent.iterdir()) == ["latest.svg"]
+
+
 def test_a_write_that_fails_is_exit_1_and_leaves_nothing(
     out: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
