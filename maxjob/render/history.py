@@ -64,6 +64,12 @@ CSV_COLUMNS = (
 )
 
 
+def _seconds(value: float | None) -> str:
+    """A duration in whole seconds, as the API gives them (a run still going is measured to
+    now, to the microsecond: cut, not rounded, so it never runs ahead); `-` if unknown."""
+    return "-" if value is None else str(int(value))
+
+
 def _number(value: float | None) -> str:
     """A number for a machine: `770`, `12.5`, never in exponent notation; `-` if unknown."""
     if value is None:
@@ -112,9 +118,9 @@ def plain_line(run: Run, *, this: bool) -> str:
         "this" if this else "earlier",
         rfc3339(job.submitted_at) if job.submitted_at else "-",
         text(run.outcome),
-        _number(run.waited),
-        _number(run.ran),
-        _number(run.total),
+        _seconds(run.waited),
+        _seconds(run.ran),
+        _seconds(run.total),
         _cu(run) or "-",
         "-" if run.input_bytes is None else _bytes(run.input_bytes),
         "-" if job.priority is None else str(job.priority),
@@ -148,9 +154,9 @@ def csv_text(this: Run, earlier: Sequence[Run]) -> str:
                 rfc3339(job.submitted_at) if job.submitted_at else "",
                 text(job.status),
                 text(run.outcome),
-                "" if run.waited is None else _number(run.waited),
-                "" if run.ran is None else _number(run.ran),
-                "" if run.total is None else _number(run.total),
+                "" if run.waited is None else _seconds(run.waited),
+                "" if run.ran is None else _seconds(run.ran),
+                "" if run.total is None else _seconds(run.total),
                 "" if job.cu_usage is None else _number(job.cu_usage),
                 _cu(run),
                 "" if run.input_bytes is None else _bytes(run.input_bytes),

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from maxjob.render.sanitize import display, sanitize
-from maxjob.render.text import PLAIN_LIMIT
+from maxjob.render.text import EPOCH_FIELDS, PLAIN_LIMIT
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -102,8 +102,29 @@ def plain(value: Mapping[str, Any]) -> str:
     for key, item in _flatten(dict(value), ""):
         text = _scalar(item)
         if text is not None:
+            if key.rpartition(".")[2] in _TIMES:
+                text = _time(item) or text
             lines.append(f"{key}\t{text}")
     return "\n".join(lines) + "\n"
+
+
+# Fields that are times (not durations such as `runningTime`): RFC 3339 UTC in `plain`.
+_TIMES = EPOCH_FIELDS | {"startTime", "snapshotTime"}
+
+
+def _time(value: Any) -> str | None:
+    """A time of the API (`startTime` of a substatus, a UNIX-seconds `...Time`) in RFC 3339
+    UTC, as `plain` writes every time; None when it is not one."""
+    from maxjob.models import epoch_to_datetime, parse_substatus_time
+    from maxjob.render.units import rfc3339
+
+    if isinstance(value, str):
+        moment = parse_substatus_time(value)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        moment = epoch_to_datetime(value)
+    else:
+        moment = None
+    return rfc3339(moment) if moment else None
 
 
 def markdown(value: Mapping[str, Any], *, md: Any) -> str:

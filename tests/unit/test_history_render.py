@@ -237,3 +237,13 @@ def test_the_view_shows_hostile_server_text_as_text() -> None:
     assert summary.verdict is not None and summary.verdict.endswith(
         "This run has a status maxjob does not know: its figures may be so far."
     )
+
+
+def test_a_run_still_going_is_measured_in_whole_seconds_in_plain_and_csv() -> None:
+    submitted = NOW.timestamp() - 1500
+    going = {"instanceId": "going", "status": "running", "submittedAtTime": int(submitted)}
+    going["runningAtTime"] = int(submitted) + 300
+    run = Run.from_item(going, NOW.replace(microsecond=639_000))
+    fields = render.plain_line(run, this=True).rstrip("\n").split("\t")
+    assert fields[4:7] == ["300", "1200", "1500"]  # not 1200.639
+    assert all("." not in field for field in fields[4:7])

@@ -360,3 +360,17 @@ def test_info_points_to_why_for_a_job_that_has_waited_long() -> None:
     assert "maxjob why" not in _info_text(_waiting(200))
     started = _waiting(900, "running", runningAtTime=int(T0 - 100), waitingTime=800)
     assert "maxjob why" not in _info_text(started)
+
+
+def test_plain_writes_times_in_rfc_3339_utc_and_leaves_durations_alone() -> None:
+    from maxjob.render import why as render_why
+
+    value = {
+        "substatus": {"code": 1011, "startTime": "2026-12-01 12:04:34.935761 +0800"},
+        "quota": {"snapshotTime": 1796098140},
+        "consumers": [{"instanceId": "c", "runningTime": 7351}],
+    }
+    lines = render_why.plain(value).splitlines()
+    assert "substatus.startTime\t2026-12-01T04:04:34.935761Z" in lines
+    assert "quota.snapshotTime\t2026-12-01T04:09:00Z" in lines
+    assert "consumers.0.runningTime\t7351" in lines
