@@ -253,10 +253,46 @@ def _usage_error(exc: Any) -> int:
     if "--json" in message:
         message = message.split(" (Possible options", 1)[0]
     message = message.rstrip(".")
+    # Click's words for a type ("'abc' is not a valid int range") in a user's.
+    for library, ours in _TYPE_WORDS:
+        message = message.replace(library, ours)
+    message = _range_words(message)
     hint = _usage_hint(message)
     sys.stderr.write(f"maxjob: error: {sanitize(message)}\n")
     sys.stderr.write(f"maxjob: hint: {hint or f'see {where} --help'}\n")
     return int(getattr(exc, "exit_code", 2) or 2)
+
+
+_TYPE_WORDS = (
+    (" is not a valid int range", " is not a whole number"),
+    (" is not a valid integer range", " is not a whole number"),
+    (" is not a valid integer", " is not a whole number"),
+    (" is not a valid int", " is not a whole number"),
+    (" is not a valid float range", " is not a number in range"),
+    (" is not a valid float", " is not a number"),
+)
+
+
+def _range_words(message: str) -> str:
+    """Click's "-5 is not in the range x>=0" as "-5 is out of range: give 0 or more"."""
+    import re
+
+    found = re.search(r"(\S+) is not in the range (\S+)$", message)
+    if found is None:
+        return message
+    bounds = found.group(2)
+    between = re.fullmatch(r"(-?[\d.]+)<=x<=(-?[\d.]+)", bounds)
+    low = re.fullmatch(r"x>=(-?[\d.]+)", bounds)
+    high = re.fullmatch(r"x<=(-?[\d.]+)", bounds)
+    if between:
+        wanted = f"from {between.group(1)} to {between.group(2)}"
+    elif low:
+        wanted = f"{low.group(1)} or more"
+    elif high:
+        wanted = f"at most {high.group(1)}"
+    else:
+        return message
+    return f"{message[: found.start()]}{found.group(1)} is out of range: give {wanted}"
 
 
 def _usage_hint(message: str) -> str | None:

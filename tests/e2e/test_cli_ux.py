@@ -185,3 +185,19 @@ def test_readme_lists_every_command() -> None:
     readme = (ROOT / "README.md").read_text()
     for command in commands:
         assert f"### `maxjob {command}" in readme, command
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["list", "--limit", "abc"], "invalid value for '--limit': 'abc' is not a whole number"),
+        (["list", "--limit", "-5"], "'--limit': -5 is out of range: give 0 or more"),
+        (["list", "--concurrency", "99"], "99 is out of range: give from 1 to 64"),
+        (["history", "x", "--fail-over", "abc"], "'abc' is not a number"),
+    ],
+)
+def test_a_bad_number_is_said_in_a_users_words(args: list[str], said: str) -> None:
+    result = run_maxjob(*args, endpoint="http://127.0.0.1:9")
+    assert result.code == 2
+    assert result.err.splitlines()[0] == f"maxjob: error: {said}" or said in result.err
+    assert "int range" not in result.err and "x>=" not in result.err

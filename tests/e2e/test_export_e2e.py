@@ -202,7 +202,7 @@ def test_why_exports_the_explanation_as_svg(emulator_with: Any, tmp_path: Path) 
     [
         (["--export", "{tmp}/missing/job.svg"], "does not exist"),
         (["--export", "{tmp}/job.pdf"], "must end in .svg or .html"),
-        (["--export", "{tmp}/job.svg", "--width", "10"], "10 is not in the range 40<=x<=400"),
+        (["--export", "{tmp}/job.svg", "--width", "10"], "10 is out of range: give from 40 to 400"),
     ],
 )
 def test_refused_before_fetching(args: list[str], message: str, tmp_path: Path) -> None:
