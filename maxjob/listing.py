@@ -80,9 +80,7 @@ def window(since: str, until: str, *, now: datetime | None = None) -> Window:
     start = parse_when(since, moment, name="--since")
     end = parse_when(until, moment, name="--until")
     if start > end:
-        raise UsageError(
-            f"--since ({start:%Y-%m-%d %H:%M:%S %z}) is after --until ({end:%Y-%m-%d %H:%M:%S %z})"
-        )
+        raise UsageError(f"--since ({_shown(start)}) is after --until ({_shown(end)})")
     return Window(int(start.timestamp()), int(end.timestamp()))
 
 
@@ -92,6 +90,12 @@ def listable(since: int, until: int, now: float) -> Window | None:
     floor = int(now - RETENTION.total_seconds()) + RETENTION_MARGIN
     start = max(since, floor)
     return Window(start, until) if start < until else None
+
+
+def _shown(when: datetime) -> str:
+    """`2026-11-30 08:00:00 +08:00`: the offset written as RFC 3339 writes it."""
+    offset = f"{when:%z}"
+    return f"{when:%Y-%m-%d %H:%M:%S} {offset[:3]}:{offset[3:5]}"
 
 
 def split(whole: Window, most: timedelta = MAX_WINDOW) -> list[Window]:

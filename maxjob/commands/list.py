@@ -239,4 +239,14 @@ def no_match(options: Options, whole: listing.Window, *, utc: bool) -> str:
         line += f" with {' '.join(given)}"
     if options.statuses:
         line += f" (statuses the documentation shows: {', '.join(DOCUMENTED_STATUSES)})"
+        if set(options.statuses) & _OUTCOME_STATUSES and "terminated" not in options.statuses:
+            line += (
+                "; a job that ended is often listed as terminated whatever its outcome: "
+                "try --status terminated, the OUTCOME column tells"
+            )
     return line
+
+
+# Statuses that name an outcome, which an ended job's `status` often does not (it says
+# `terminated`; its substatus tells the outcome).
+_OUTCOME_STATUSES = frozenset({"success", "failed", "cancelled"})

@@ -487,6 +487,16 @@ def test_no_match_names_the_window_the_filters_and_the_documented_statuses() -> 
     assert "running, waiting, submitted, success, failed, cancelled, terminated" in line
     plain = list_command.no_match(list_command.Options(), whole, utc=True)
     assert "with" not in plain and "statuses" not in plain
+    # An outcome as a status: an ended job is often `terminated`, whatever its outcome.
+    failed = list_command.no_match(list_command.Options(statuses=("failed",)), whole, utc=True)
+    assert failed.endswith("try --status terminated, the OUTCOME column tells")
+    both = list_command.Options(statuses=("failed", "terminated"))
+    assert "try --status terminated" not in list_command.no_match(both, whole, utc=True)
+
+
+def test_since_after_until_writes_offsets_as_rfc_3339_does() -> None:
+    with pytest.raises(UsageError, match=r"\(2026-11-30 12:00:00 \+00:00\) is after --until"):
+        listing.window("2026-11-30T12:00:00Z", "2026-11-30T11:00:00Z", now=NOW)
 
 
 def test_the_hint_for_a_refused_window_says_how_far_back() -> None:
