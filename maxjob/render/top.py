@@ -264,7 +264,7 @@ def top_view(
         shown = jobs[:room] if len(jobs) > room else jobs
     if jobs:
         rows = [cells(job, frame) for job in shown]
-        widths = column_widths(rows, min(width, MAX_WIDTH))
+        widths = column_widths(rows, min(width, MAX_WIDTH), keep=SORT_COLUMNS.get(frame.sort))
         table = Table(box=None, padding=(0, 1), pad_edge=False, header_style="bold")
         kept = [index for index, size in enumerate(widths) if size]
         for index in kept:
@@ -290,6 +290,8 @@ def top_view(
     return constrained(Group(*parts), width)
 
 
+# The column each sort orders the rows by: kept however narrow the screen.
+SORT_COLUMNS = {"cpu": 7, "wait": 5, "priority": 2}
 # Columns that give up their room, most expendable first, when the screen is narrow (owner and
 # project first shrink to `SHRUNK` columns).
 DROPPED_FIRST = (4, 8, 9, 2, 3, 6)
@@ -299,9 +301,10 @@ GAP = 2  # columns between two columns of the table
 LONGEST_NAME = 28
 
 
-def column_widths(rows: Sequence[Cells], width: int) -> list[int]:
+def column_widths(rows: Sequence[Cells], width: int, *, keep: int | None = None) -> list[int]:
     """Each column's width (0: left out) so that the table fits `width` columns: owner and
-    project shrink first, then whole columns go, least needed first."""
+    project shrink first, then whole columns go, least needed first, but never `keep` (the
+    column the rows are sorted by)."""
     widths = [
         max(len(heading), *(len(row[index]) for row in rows))
         for index, heading in enumerate(HEADINGS)
@@ -319,7 +322,8 @@ def column_widths(rows: Sequence[Cells], width: int) -> list[int]:
     for index in DROPPED_FIRST:
         if total() <= width:
             break
-        widths[index] = 0
+        if index != keep:
+            widths[index] = 0
     if total() > width:  # the id itself is cut, never the state
         widths[0] = max(widths[0] - (total() - width), 4)
     return widths

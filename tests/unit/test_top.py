@@ -440,6 +440,15 @@ def test_the_table_fits_the_width_and_keeps_ids_and_states(emulated: Emulated, w
         assert "SHARE" in text and "PROJECT" in text
 
 
+@pytest.mark.parametrize(("sort", "heading"), [("priority", "PRI"), ("wait", "WAITED")])
+def test_a_narrow_table_keeps_the_column_it_is_sorted_by(
+    emulated: Emulated, sort: str, heading: str
+) -> None:
+    text = _draw(_frame(emulated, sort=sort), width=50)
+    assert heading in text.split()
+    assert all(len(line.rstrip()) <= 50 for line in text.splitlines())
+
+
 def test_a_short_screen_shows_as_many_rows_as_fit_and_says_how_many_more(
     emulated: Emulated,
 ) -> None:
