@@ -69,9 +69,29 @@ def proxied(endpoint: str, environ: Mapping[str, str]) -> bool:
 
     Errs on the side of yes: only `*` or the endpoint's exact host in NO_PROXY count as a bypass.
     """
-    names = ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
-    if not any(environ.get(name, "").strip() for name in names):
-        return False
+    return proxy_of(endpoint, environ) is not None
+
+
+def proxy_of(endpoint: str, environ: Mapping[str, str]) -> str | None:
+    """The proxy of the environment a request to `endpoint` may go through, shown without any
+    user or password (`http://proxy.example:3128`), or None. Errs on the side of a proxy: only
+    `*` or the endpoint's exact host in NO_PROXY count as a bypass."""
+    scheme = "https" if endpoint.startswith("https://") else "http"
+    names = (f"{scheme}_proxy", f"{scheme.upper()}_PROXY", "all_proxy", "ALL_PROXY")
+    value = next((environ[name].strip() for name in names if environ.get(name, "").strip()), "")
+    if not value:
+        return None
+    if _bypassed(endpoint, environ):
+        return None
+    parts = urlsplit(value if "://" in value else f"http://{value}")
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return f"{parts.scheme}://{parts.hostname or '?'}{port}"
+
+
+def _bypassed(endpoint: str, environ: Mapping[str, str]) -> bool:
     host = (urlsplit(endpoint).hostname or "").lower()
     no_proxy = environ.get("NO_PROXY") or environ.get("no_proxy") or ""
     for entry in no_proxy.split(","):
@@ -83,8 +103,8 @@ def proxied(endpoint: str, environ: Mapping[str, str]) -> bool:
         elif entry.count(":") == 1:
             entry = entry.split(":", 1)[0]
         if entry == "*" or (entry and entry == host):
-            return False
-    return True
+            return True
+    return False
 
 
 def open_client(
@@ -121,6 +141,7 @@ def open_client(
         credentials,
         pool_size=pool_size,
         trust_env=options.trust_env,
+        proxy=proxy_of(settings.endpoint, streams.environ) if options.trust_env else None,
         on_retry=on_retry,
         debug=lambda line: streams.message(f"maxjob: debug: {line}"),
         environ=streams.environ,

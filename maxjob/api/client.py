@@ -60,6 +60,7 @@ class MaxComputeClient:
         pool_size: int = 8,
         transport: httpx.BaseTransport | None = None,
         trust_env: bool = True,
+        proxy: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         uniform: Callable[[float, float], float] = random.uniform,
@@ -78,6 +79,8 @@ class MaxComputeClient:
         self._auth = AcsV3Auth(credentials)
         self._hidden = forms(credentials.secrets())
         self._closed = False
+        # The proxy of the environment requests may go through (for messages only).
+        self._proxy = proxy
         env = os.environ if environ is None else environ
         verify = tls_context(settings.endpoint, settings.ca_bundle, env)
         limits = httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
@@ -312,7 +315,7 @@ class MaxComputeClient:
         except httpx.TimeoutException:
             raise TransientError(f"{host} did not answer in time") from None
         except httpx.ConnectError as exc:
-            raise _connect_error(host, exc) from None
+            raise _connect_error(host, exc, self._proxy) from None
         except httpx.ProxyError as exc:
             raise ServiceError(
                 f"the proxy refused the connection to {host}: {_first_line(exc)}",
@@ -413,7 +416,7 @@ def _gave_up(error: TransientError, how: str) -> ServiceError:
     )
 
 
-def _connect_error(host: str, exc: httpx.ConnectError) -> MaxjobError:
+def _connect_error(host: str, exc: httpx.ConnectError, proxy: str | None) -> MaxjobError:
     text = str(exc)
     lower = text.lower()
     if "certificate_verify_failed" in lower or "certificate verify failed" in lower:
@@ -440,6 +443,13 @@ def _connect_error(host: str, exc: httpx.ConnectError) -> MaxjobError:
         )
     refused = "refused" in lower
     reason = "connection refused" if refused else (text[:120] or "cannot connect")
+    if proxy is not None:
+        # httpx does not say which end refused: the proxy, or the endpoint behind it.
+        return TransientError(
+            f"cannot connect to {host} through the proxy {proxy}: {reason}",
+            hint="is the proxy up? set NO_PROXY to reach the endpoint without it",
+            may_have_reached_server=False,
+        )
     return TransientError(f"cannot connect to {host}: {reason}", may_have_reached_server=False)
 
 

@@ -541,3 +541,14 @@ def test_a_secret_the_server_echoes_is_masked_before_a_table_wraps_it(
     # No piece of it long enough to matter, on any line: not even the halves of a wrapped one.
     pieces = {secret[i : i + 8] for i in range(len(secret) - 7)}
     assert not [piece for piece in pieces if piece in shown]
+
+
+def test_an_unreachable_proxy_is_named_without_its_password(emulator: Emulator) -> None:
+    result = run_maxjob(
+        *("info", "finished", "--max-attempts", "1"),
+        endpoint=emulator.url,
+        env={"HTTP_PROXY": "http://someone:pr0xy-pass@127.0.0.1:9"},
+    )
+    assert result.code == 6
+    assert "through the proxy http://127.0.0.1:9: connection refused" in result.err
+    assert "NO_PROXY" in result.err and "pr0xy-pass" not in result.err
