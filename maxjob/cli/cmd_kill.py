@@ -19,7 +19,8 @@ if TYPE_CHECKING:
         "  maxjob kill $ID --yes --wait-timeout 2m           in a script\n"
         "  maxjob kill - --yes -o jsonl < ids.txt\n"
         "\n"
-        "RAM cannot limit odps:KillJobs to a project: check the project and owner of each job."
+        "RAM cannot limit odps:KillJobs to a project: check the project and owner\n"
+        "of each job."
     ),
 )
 @p.connected

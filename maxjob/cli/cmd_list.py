@@ -54,7 +54,8 @@ Texts = builtins.list[str] | None
         "  maxjob ls --quota os_bigdata --since 7d --sort cuUsage:desc --limit 10\n"
         "  maxjob ls -p sales_dw --since 30d --limit 0 -o jsonl | jq -r .instanceId\n"
         "  maxjob ls --owner 'RAM$etl@example.com' -o csv > jobs.csv\n"
-        "  maxjob ls --status failed --since 12h -o json --export failed.svg > failed.json"
+        "  maxjob ls --status failed --since 12h -o json --export failed.svg \\\n"
+        "      > failed.json"
     ),
 )
 @p.connected

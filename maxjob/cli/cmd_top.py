@@ -36,13 +36,14 @@ def _complete_sort(incomplete: str) -> list[str]:
 @command(
     epilog=(
         "Examples:\n"
-        "  maxjob top --quota os_bigdata             live; c/w/p sort, r refreshes, q quits\n"
-        "  maxjob top --job $ID                      the quota that job runs on\n"
-        "  maxjob top --quota os_bigdata --once -o json | jq '.[] | select(.runningTime == null)'\n"
+        "  maxjob top --quota os_bigdata      live; c/w/p sort, r refreshes, q quits\n"
+        "  maxjob top --job $ID               the quota that job runs on\n"
+        "  maxjob top --quota os_bigdata --once -o json |\n"
+        "    jq '.[] | select(.runningTime == null)'       the queued jobs\n"
         "  maxjob top --quota os_bigdata -o csv > quota.csv\n"
         "\n"
-        "Needs odps:ListJobSnapshotInfos (else GetRunningJobs, with fewer columns), and for the\n"
-        "capacity odps:ListQuotas and odps:QueryQuota."
+        "Needs odps:ListJobSnapshotInfos (else GetRunningJobs, with fewer columns),\n"
+        "and for the capacity odps:ListQuotas and odps:QueryQuota."
     ),
 )
 @p.connected

@@ -35,8 +35,9 @@ WhyOutput = Annotated[
         "  maxjob why $ID --jq '.ahead | length'\n"
         "  maxjob why $ID -o json --export why.html > why.json\n"
         "\n"
-        "Reads GetJobInfo; for a job waiting for resources also ListJobSnapshotInfos (else\n"
-        "GetRunningJobs), ListQuotas and QueryQuota; for a finished job ListJobInfos."
+        "Reads GetJobInfo; for a job waiting for resources also ListJobSnapshotInfos\n"
+        "(else GetRunningJobs), ListQuotas and QueryQuota; for a finished job\n"
+        "ListJobInfos."
     ),
 )
 @p.connected

@@ -236,7 +236,8 @@ def _complete_shell(incomplete: str) -> list[str]:
 @command(
     epilog=(
         "Install:\n"
-        "  bash        maxjob completion bash > ~/.local/share/bash-completion/completions/maxjob\n"
+        "  bash        maxjob completion bash \\\n"
+        "                > ~/.local/share/bash-completion/completions/maxjob\n"
         '  zsh         maxjob completion zsh > "${fpath[1]}/_maxjob"\n'
         "  fish        maxjob completion fish > ~/.config/fish/completions/maxjob.fish\n"
         "  powershell  maxjob completion powershell >> $PROFILE"

@@ -201,3 +201,11 @@ def test_a_bad_number_is_said_in_a_users_words(args: list[str], said: str) -> No
     assert result.code == 2
     assert result.err.splitlines()[0] == f"maxjob: error: {said}" or said in result.err
     assert "int range" not in result.err and "x>=" not in result.err
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help_fits_80_columns(command: str | None) -> None:
+    args = ["--help"] if command is None else [command, "--help"]
+    result = run_maxjob(*args, env={"COLUMNS": "80"})
+    assert result.code == 0
+    assert [line for line in result.out.splitlines() if len(line) > 80] == []
