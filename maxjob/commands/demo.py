@@ -20,11 +20,12 @@ NEXT_STEPS = """\
 That was maxjob against its built-in emulator. To use it for real:
 
   export ALIBABA_CLOUD_ACCESS_KEY_ID=... ALIBABA_CLOUD_ACCESS_KEY_SECRET=...
-  export ALIBABA_CLOUD_REGION_ID=cn-hangzhou      # or: aliyun configure
-  maxjob info <instanceId>                        # or paste a Logview link
-  maxjob wait <instanceId> && echo done           # in CI: exit status = outcome
+  export ALIBABA_CLOUD_REGION_ID=cn-hangzhou   # or: aliyun configure
+  maxjob info <instanceId>                     # or paste a Logview link
+  maxjob wait <instanceId> && echo done        # in CI: exit status = outcome
 
-Try more here: maxjob emulator (then maxjob info finished, failed, progress-1, ...)"""
+Try more here: maxjob emulator, then in another shell
+maxjob info finished (or failed, progress-1, ...)"""
 
 
 def run(streams: Streams, *, interval: float = 1.0) -> int:

@@ -29,7 +29,10 @@ def run(
         )
     except OSError as exc:
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
-    streams.write(emulator.banner(server) + "\n")
+    text = emulator.banner(server)
+    if streams.out_is_terminal:
+        text = wrapped(text)
+    streams.write(text + "\n")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -37,3 +40,25 @@ def run(
     finally:
         server.server_close()
     return 0
+
+
+def wrapped(text: str, width: int | None = None) -> str:
+    """`text` with its long lines wrapped between words to the terminal's width, the rest of
+    each indented: for a person at a terminal (in a pipe each line stays whole)."""
+    import shutil
+    import textwrap
+
+    columns = width or shutil.get_terminal_size().columns
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= columns:
+            lines.append(line)
+            continue
+        lines += textwrap.wrap(
+            line,
+            width=max(columns, 20),
+            subsequent_indent="    ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    return "\n".join(lines)
