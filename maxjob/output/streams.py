@@ -8,6 +8,7 @@ security token (raw, URL- and base64-encoded) in everything it writes.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Literal, TextIO, cast
@@ -100,6 +101,14 @@ class Streams:
         self.err.write(self.outgoing(sanitize(self.mask(text))) + "\n")
         self.err.flush()
 
+    def _for_console(self, text: str) -> str:
+        """What a rich console writes, as it may leave; in a file or pipe without the spaces
+        that pad a table's cells to the end of each line (a terminal does not show them)."""
+        text = self.outgoing(text)
+        if " \n" in text and not self.out_is_terminal:
+            text = _TRAILING_SPACES.sub("", text)
+        return text
+
     def workflow_command(self, line: str) -> None:
         """One of maxjob's own GitHub workflow commands (`::error ...`) to stderr: sanitised and
         masked like a message, its leading `::` kept."""
@@ -130,7 +139,7 @@ class Streams:
         return Console(
             # Always through the mask: a console may be made before the credentials are known
             # (the table of `list` is), and `mask` reads the secrets when it writes.
-            file=cast("TextIO", _Masked(self.out, self.outgoing)),
+            file=cast("TextIO", _Masked(self.out, self._for_console)),
             force_terminal=color or None,
             no_color=not color,
             color_system=self._color_system() if color else None,
@@ -140,6 +149,9 @@ class Streams:
             width=width,
             soft_wrap=False,
         )
+
+
+_TRAILING_SPACES = re.compile(r" +(?=\n)")
 
 
 class _Masked:

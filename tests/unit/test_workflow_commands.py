@@ -52,3 +52,16 @@ def test_streams_neutralise_stdout_and_stderr_only_in_github_actions() -> None:
 @given(st.text(alphabet=st.sampled_from(":#[ \n\tab"), max_size=40))
 def test_no_text_forms_a_command(text: str) -> None:
     assert commands_in(inert_workflow_commands(text)) == []
+
+
+def test_a_table_in_a_pipe_has_no_trailing_spaces_but_on_a_terminal_keeps_its_cells() -> None:
+    from rich.table import Table
+
+    table = Table.grid(padding=(0, 1))
+    table.add_column()
+    table.add_column()
+    table.add_row("a", "short")
+    table.add_row("bb", "a longer cell")
+    out = io.StringIO()
+    Streams(out, io.StringIO(), environ={}).console(width=40).print(table)
+    assert out.getvalue() == "a  short\nbb a longer cell\n"
