@@ -54,7 +54,7 @@ def test_no_text_forms_a_command(text: str) -> None:
     assert commands_in(inert_workflow_commands(text)) == []
 
 
-def test_a_table_in_a_pipe_has_no_trailing_spaces_but_on_a_terminal_keeps_its_cells() -> None:
+def test_a_table_in_a_pipe_has_no_trailing_spaces() -> None:
     from rich.table import Table
 
     table = Table.grid(padding=(0, 1))
