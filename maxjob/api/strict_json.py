@@ -12,11 +12,12 @@ jobs that way instead of encoding every job again (a third of `list`'s work per 
 
 The document is parsed whole, as always; the items' texts are then found with substring searches
 (in C), only where that is provably right: the page is ASCII with no backslash at all (so every
-quote in it opens or closes a string, and `"jobInfoList"` appears once, as the key); the list
-follows its key as `:[{`; and the whole page holds exactly as many `},{` as the list has items
-less one. Each boundary between two compact objects is one, so then every one is a boundary
-(none is inside a string or a nested list of objects). Anything else keeps no text, and the
-jobs are encoded again.
+quote in it opens or closes a string, and `"jobInfoList"` appears once, as the key); it holds no
+whitespace next to `{}[],:` and no tab or line break anywhere, even inside a string (so it is
+compact, and every boundary between two items is exactly `},{`); the list follows its key as
+`:[{`; and the whole page holds exactly as many `},{` as the list has items less one, so that
+every one is a boundary (none is inside a string or a nested list of objects). Anything else
+keeps no text, and the jobs are encoded again.
 """
 
 from __future__ import annotations
@@ -119,6 +120,10 @@ def _texts(text: str, key: str, count: int, scan: Scan) -> list[str] | None:
     """The texts of the `count` objects of the list under `key`, or None (see the module)."""
     if not text.isascii() or "\\" in text or text.count(f'"{key}"') != 1:
         return None
+    if not _compact(text):
+        # Whitespace anywhere, even inside a string, and a boundary may be `}, {`: then one
+        # `},{` inside a string could stand in for it in the count below.
+        return None
     marker = f'"{key}":[{{'
     at = text.find(marker)
     if at < 0 or text.count("},{") != count - 1:
@@ -141,18 +146,17 @@ def _texts(text: str, key: str, count: int, scan: Scan) -> list[str] | None:
 
 
 def _keep(items: list[Any], texts: list[str] | None) -> None:
-    """Replace the objects of `items` by `Verbatim` copies, holding their text where it can be
-    written through."""
+    """Replace the objects of `items` by `Verbatim` copies, holding their text when it was
+    found (then it can be written through: the whole page is compact)."""
     for index, item in enumerate(items):
         kept = Verbatim(item)
-        piece = texts[index] if texts is not None else None
-        kept.text = piece if piece is not None and _compact(piece) else None
+        kept.text = texts[index] if texts is not None else None
         items[index] = kept
 
 
 # Two characters of which one is a space and the other a token JSON may put a space beside:
-# whitespace between tokens always touches one of {}[],: (inside a string such a pair only
-# costs that item its write-through).
+# whitespace between tokens always touches one of {}[],: (inside a string such a pair costs the
+# page its write-through: the page is encoded again, as without it).
 _LOOSE_PAIRS = ("{ ", "[ ", ", ", ": ", " }", " ]", " ,", " :")
 
 

@@ -72,11 +72,26 @@ def test_spaced_json_is_read_the_same_but_not_written_through() -> None:
     assert items_of(pretty) == jobs and all(item.text is None for item in items_of(pretty))
 
 
-def test_a_string_with_a_comma_and_space_costs_only_its_item() -> None:
+def test_a_string_with_a_comma_and_space_costs_the_page_its_texts() -> None:
     jobs = [dict(JOB, message="a, b"), JOB]
     kept = items_of(parse_json(page(jobs, separators=(",", ":")), verbatim=PATH))
-    assert kept[0].text is None
-    assert kept[1].text == json.dumps(JOB, separators=(",", ":"))
+    assert kept == jobs and all(item.text is None for item in kept)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A spaced boundary, and a `},{` inside a string to stand in for it (found by review).
+        b'{"requestId":"r","data":{"totalCount":2,"jobInfoList":[{"instanceId":"A",'
+        b'"status":"Running"}, {"instanceId":"B","status":"Failed","taskName":"},{}]"}]}}',
+        b'{"requestId":"r","data":{"totalCount":2,"jobInfoList":[{"},{":":1}]"}, '
+        b'{"instanceId":"real-B","status":"Failed"}]}}',
+    ],
+)
+def test_a_look_alike_boundary_in_a_string_never_cuts_a_job(body: bytes) -> None:
+    kept = items_of(parse_json(body, verbatim=PATH))
+    assert kept == items_of(parse_json(body))
+    assert all(item.text is None or json.loads(item.text) == item for item in kept)
 
 
 @pytest.mark.parametrize(
@@ -169,3 +184,32 @@ def test_verbatim_reads_as_the_whole_parse_and_kept_text_is_the_item(
 def _numbers_differ(item: Any) -> bool:
     """A float may be spelled otherwise than Python would (1e-05 and 1e-5): the same value."""
     return "e" in json.dumps(item) or "E" in json.dumps(item)
+
+
+TRICKY = st.sampled_from(["},{", "}, {", "]", "[{", '"', ",", ":", " ", "a", "{}", "\\"])
+
+
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["instanceId", "status", "taskName", "},{", "x"]),
+            st.lists(TRICKY, max_size=4).map("".join) | st.integers() | st.just([{}, {}]),
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    st.lists(st.sampled_from([",", ", ", " ,", ",\n"]), min_size=4, max_size=4),
+)
+def test_any_spacing_between_jobs_never_gives_a_wrong_text(
+    jobs: list[dict[str, Any]], separators: list[str]
+) -> None:
+    texts = [json.dumps(job, separators=(",", ":")) for job in jobs]
+    listed = texts[0] + "".join(
+        sep + text for sep, text in zip(separators, texts[1:], strict=False)
+    )
+    body = ('{"requestId":"r","data":{"totalCount":1,"jobInfoList":[' + listed + "]}}").encode()
+    kept = items_of(parse_json(body, verbatim=PATH))
+    assert kept == jobs
+    for item in kept:
+        assert item.text is None or json.loads(item.text) == item
