@@ -107,9 +107,12 @@ def parse_substatus_time(value: str) -> datetime | None:
     else:
         text += zone if ":" in zone else f"{zone[:3]}:{zone[3:]}"
     try:
-        return datetime.fromisoformat(text)
-    except ValueError:
+        moment = datetime.fromisoformat(text)
+        # A time whose UTC form is past the calendar (9999-12-31 23:59 -2359) is no time to show.
+        moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
+    return moment
 
 
 class SubStatus(NamedTuple):

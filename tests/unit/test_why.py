@@ -374,3 +374,13 @@ def test_plain_writes_times_in_rfc_3339_utc_and_leaves_durations_alone() -> None
     assert "substatus.startTime\t2026-12-01T04:04:34.935761Z" in lines
     assert "quota.snapshotTime\t2026-12-01T04:09:00Z" in lines
     assert "consumers.0.runningTime\t7351" in lines
+
+
+def test_a_substatus_time_past_the_calendar_in_utc_is_no_time_and_no_crash() -> None:
+    from maxjob.models import parse_substatus_time
+    from maxjob.render import why as render_why
+
+    far = "9999-12-31 23:59:59.999999 -2359"
+    assert parse_substatus_time(far) is None
+    lines = render_why.plain({"substatus": {"startTime": far}}).splitlines()
+    assert lines == [f"substatus.startTime\t{far}"]
