@@ -69,12 +69,26 @@ def inert_workflow_commands(text: str, *, ours: bool = False) -> str:
         text = text.replace(_V1_COMMAND, _V1_INERT)
     if "::" not in text:
         return text
-    lines = text.split("\n")
-    for index, line in enumerate(lines):
+    # The runner reads lines as .NET's ReadLine does: a lone CR ends one too.
+    parts = _LINE_BREAKS.split(text)  # lines at even places, their breaks at odd ones
+    for index in range(0, len(parts), 2):
+        line = parts[index]
         body = line.lstrip()
-        if body.startswith("::") and not (ours and index == 0):
-            lines[index] = line[: len(line) - len(body)] + _V2_INERT + body[1:]
-    return "\n".join(lines)
+        # A comparison that follows the culture may skip invisible characters: skip them too.
+        bare = body.lstrip(_IGNORABLE)
+        if bare.startswith("::") and not (ours and index == 0):
+            parts[index] = line[: len(line) - len(bare)] + _V2_INERT + bare[1:]
+    return "".join(parts)
+
+
+# Soft hyphen, zero-width space/joiners, word joiner, BOM and the like.
+_IGNORABLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f"
+    "\u2060\u2061\u2062\u2063\u2064\ufeff"
+)
+
+
+_LINE_BREAKS = re.compile(r"(\r\n|\r|\n)")
 
 
 def github(streams: Streams) -> GitHub | None:

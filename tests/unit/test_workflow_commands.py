@@ -16,8 +16,10 @@ ACTIONS = {"GITHUB_ACTIONS": "true"}
 
 
 def commands_in(log: str) -> list[str]:
-    """The lines GitHub's runner would read as workflow commands."""
-    return [line for line in log.split("\n") if line.lstrip().startswith("::") or "##[" in line]
+    """The lines GitHub's runner would read as workflow commands (it ends a line at CR, LF or
+    CRLF, as .NET's ReadLine does)."""
+    lines = log.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return [line for line in lines if line.lstrip().startswith("::") or "##[" in line]
 
 
 def test_server_text_forms_no_command_and_json_reads_the_same() -> None:
@@ -49,7 +51,21 @@ def test_streams_neutralise_stdout_and_stderr_only_in_github_actions() -> None:
         assert ("##[" in err.getvalue()) is not inert
 
 
-@given(st.text(alphabet=st.sampled_from(":#[ \n\tab"), max_size=40))
+def test_invisible_characters_before_the_colons_do_not_hide_a_command() -> None:
+    text = inert_workflow_commands("\u00ad\u200b::error::x\n \ufeff::warning::y")
+    assert [line.lstrip("\u00ad\u200b\ufeff ")[:6] for line in text.split("\n")] == [
+        "\\u003a",
+        "\\u003a",
+    ]
+
+
+def test_a_carriage_return_ends_a_line_too() -> None:
+    text = inert_workflow_commands("x\r::error::pwned\r\n::warning::two")
+    assert commands_in(text) == []
+    assert text.count("\r") == 2 and text.endswith("\\u003a:warning::two")
+
+
+@given(st.text(alphabet=st.sampled_from(":#[ \n\r\tab"), max_size=40))
 def test_no_text_forms_a_command(text: str) -> None:
     assert commands_in(inert_workflow_commands(text)) == []
 
