@@ -120,16 +120,20 @@ def _with_more(shown: str, more: int) -> str:
 
 
 def sanitize(text: str, *, multiline: bool = False, limit: int | None = None) -> str:
-    """Make `text` inert: every unsafe character becomes a visible escape.
+    """Make `text` inert: secrets masked, every unsafe character a visible escape.
 
     With `multiline`, tabs and newlines stay (for descriptions shown over several lines); without
     it they are escaped too, so one value is always one line. With `limit`, at most that many
     characters are drawn, then `… (N more characters)` (N counts the characters of `text`).
     """
     if limit is None:
-        return _escape_all(text, multiline)
-    head = _cut(text, limit, multiline)
-    return _with_more(_escape_all(head, multiline), len(text) - len(head))
+        return _escape_all(mask_known(text), multiline)
+    # Masked first (a secret must not be cut in two, nor wrapped later), only the window shown.
+    window = text[: limit + _MASK_MARGIN]
+    masked = mask_known(window)
+    head = _cut(masked, limit, multiline)
+    more = len(masked) - len(head) + len(text) - len(window)
+    return _with_more(_escape_all(head, multiline), more)
 
 
 _LEADING_SPACE = re.compile(r"\s*")
@@ -146,11 +150,13 @@ def display(text: str | None, *, multiline: bool = False, limit: int = FIELD_LIM
         # masked with a margin, so that a secret across its end is masked whole.
         leading = _LEADING_SPACE.match(text)
         start = leading.end() if leading else 0
-        window = mask_known(text[start : start + limit + _MASK_MARGIN])
-        head = _cut(window[:limit], limit, multiline)
-        more = len(text) - start - len(head) - _trailing_space(text)
+        window = text[start : start + limit + _MASK_MARGIN]
+        masked = mask_known(window)
+        head = _cut(masked[:limit], limit, multiline)
+        rest = len(text) - start - len(window) - _trailing_space(text)
+        more = len(masked) - len(head) + rest
         return _with_more(_escape_all(head, multiline), more)
-    return sanitize(mask_known(text).strip(), multiline=multiline, limit=limit)
+    return sanitize(text.strip(), multiline=multiline, limit=limit)
 
 
 # More than any secret's longest form (base64 of a long secret): see `display`.

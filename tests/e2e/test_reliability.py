@@ -552,3 +552,29 @@ def test_an_unreachable_proxy_is_named_without_its_password(emulator: Emulator) 
     assert result.code == 6
     assert "through the proxy http://127.0.0.1:9: connection refused" in result.err
     assert "NO_PROXY" in result.err and "pr0xy-pass" not in result.err
+
+
+def test_why_masks_an_echoed_secret_before_its_layout_wraps_it(serve: Any, tmp_path: Path) -> None:
+    secret = "wrapped-canary-secret-0123456789abcdef"
+    now = int(time.time())
+    job = {
+        "instanceId": "j1",
+        "project": f"p{secret}",
+        "status": "Failed",
+        "submittedAtTime": now - 900,
+        "endAtTime": now - 60,
+        "sceneResults": [
+            {"sceneTag": "DataSkew", "scene": "s", "type": "error", "summary": "x" * 30 + secret}
+        ],
+    }
+    hostile = serve(lambda n: Answer(200, json.dumps({"data": job}).encode()))
+    picture = tmp_path / "why.html"
+    result = run_maxjob(
+        *("why", "j1", "-o", "table", "--export", str(picture), "--width", "40"),
+        endpoint=hostile.url,
+        env={"ALIBABA_CLOUD_ACCESS_KEY_SECRET": secret, "COLUMNS": "40"},
+    )
+    assert result.code == 0, result.err
+    shown = result.out + result.err + picture.read_text(encoding="utf-8")
+    pieces = {secret[i : i + 8] for i in range(len(secret) - 7)}
+    assert not [piece for piece in pieces if piece in shown]
