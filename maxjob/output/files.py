@@ -26,11 +26,15 @@ if TYPE_CHECKING:
 
 
 def check_target(path: str, flag: str) -> Path:
-    """The file `path` can be written (its directory exists and is writable), or UsageError."""
+    """The file `path` can be written (its directory exists and is writable; a symbolic link
+    leads to a regular file, or to none yet, in such a directory), or UsageError."""
     target = Path(path)
     if not path or target.is_dir():
         raise UsageError(f"{flag} {path}: is a directory, not a file")
-    directory = target.parent
+    final = _followed(target)
+    if final.exists() and not final.is_file():
+        raise UsageError(f"{flag} {path}: {final} is not a regular file (a pipe or device?)")
+    directory = final.parent
     if not directory.is_dir():
         raise UsageError(f"{flag} {path}: the directory {directory} does not exist")
     if not os.access(directory, os.W_OK | os.X_OK):
@@ -38,13 +42,21 @@ def check_target(path: str, flag: str) -> Path:
     return target
 
 
+def _followed(path: Path) -> Path:
+    """Where a symbolic link finally points (the path itself when it is none)."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
 def write_atomically(path: Path, data: bytes, *, what: str) -> None:
     """Write `data` to `path` through a temporary file in its directory and a rename; an
     existing file keeps its permissions, a new one gets the usual (0666 less the umask). A
-    symbolic link is written through, as `>` does: the file it points to is replaced, the link
-    stays. Raises MaxjobError (exit 1) naming `what` when the file cannot be written."""
-    if path.is_symlink():
-        path = Path(os.path.realpath(path))
+    symbolic link is written through, as `>` does: the regular file it points to is replaced,
+    the link stays (a link to a pipe, device or directory is refused). Raises MaxjobError
+    (exit 1) naming `what` when the file cannot be written."""
+    shown = path
+    path = _followed(path)
+    if path.exists() and not path.is_file():
+        raise MaxjobError(f"cannot write {what} to {shown}: {path} is not a regular file")
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError:

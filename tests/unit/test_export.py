@@ -203,6 +203,23 @@ def test_a_symbolic_link_is_written_through_and_stays_a_link(out: Path) -> None:
     assert sorted(p.name for p in real.parent.iterdir()) == ["latest.svg"]
 
 
+def test_a_link_to_a_pipe_or_directory_is_refused_before_and_at_the_write(out: Path) -> None:
+    fifo = out / "fifo"
+    os.mkfifo(fifo)
+    piped = out / "piped.svg"
+    piped.symlink_to(fifo)
+    with pytest.raises(UsageError, match="is not a regular file"):
+        files.check_target(str(piped), "--export")
+    with pytest.raises(MaxjobError, match="is not a regular file"):
+        files.write_atomically(piped, b"x", what="the export")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)  # still a pipe, not replaced by a file
+    (out / "dir").mkdir()
+    into_dir = out / "d.svg"
+    into_dir.symlink_to(out / "dir")
+    with pytest.raises(UsageError):
+        files.check_target(str(into_dir), "--export")
+
+
 def test_a_write_that_fails_is_exit_1_and_leaves_nothing(
     out: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
