@@ -119,15 +119,19 @@ class NoCookies(httpx.Cookies):
     def extract_cookies(self, response: httpx.Response) -> None:
         return None
 
+    def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
+        return None
+
 
 class CookielessClient(httpx.Client):
-    """An `httpx.Client` whose cookie store keeps nothing (see `NoCookies`)."""
-
-    _no_cookies = NoCookies()
+    """An `httpx.Client` whose cookie store keeps nothing (see `NoCookies`), one per client."""
 
     @property
     def cookies(self) -> httpx.Cookies:
-        return self._no_cookies
+        store = self.__dict__.get("_maxjob_no_cookies")
+        if store is None:
+            store = self.__dict__["_maxjob_no_cookies"] = NoCookies()
+        return store
 
     @cookies.setter
     def cookies(self, cookies: Any) -> None:

@@ -34,8 +34,8 @@ FORMATS = ("table", "plain", "json", "jsonl", "csv", "markdown")
 BY = ("signature", "node")
 MAX_DAYS = 45  # jobs of the last 45 days can be listed (the console's limit, OPERATIONS §1)
 PAST_LISTING = (
-    f"this run was submitted more than {MAX_DAYS} days ago, and ListJobInfos lists jobs of the "
-    f"last {MAX_DAYS} days only: its earlier runs cannot be found"
+    f"this run was submitted about {MAX_DAYS} days ago or earlier, and ListJobInfos lists jobs "
+    f"of the last {MAX_DAYS} days only: its earlier runs cannot be found"
 )
 MAX_RUNS = 1000
 DAY = 86400

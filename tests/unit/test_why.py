@@ -243,7 +243,7 @@ def test_a_finished_job_its_longest_phase_its_diagnostics(emulated: Emulated) ->
     )
     assert texts[3].startswith("Diagnosis (critical, DataSkew / DataSkew): Data skew")
     # A year ago: past what can be listed; why says so without asking (and being refused).
-    assert texts[4].startswith("Could not see its history: this run was submitted more than 45")
+    assert texts[4].startswith("Could not see its history: this run was submitted about 45")
 
 
 def test_a_finished_job_compares_with_its_history_in_one_line(emulated: Emulated) -> None:
