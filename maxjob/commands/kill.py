@@ -346,7 +346,7 @@ class _Kill:
         environ = self.streams.environ
         color = color_wanted(self.streams.err, self.streams.no_color, environ)
         text = view.to_text(renderable, width=width, color=color, environ=environ)
-        self.streams.err.write(self.streams.mask(text))
+        self.streams.err.write(self.streams.outgoing(text))
         self.streams.err.flush()
 
     # -- kill --------------------------------------------------------------------------------
