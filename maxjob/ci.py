@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,10 +47,6 @@ MESSAGE_LIMIT = 2000
 SUMMARY_LIMIT = 1024 * 1024
 # A delimiter row of a GitHub table, which maxjob writes as `| --- | ---: |`.
 _DELIMITER_ROW = re.compile(r"\|(?: *:?-+:? *\|)+")
-
-
-def in_github_actions(environ: Mapping[str, str]) -> bool:
-    return environ.get("GITHUB_ACTIONS") == "true"
 
 
 # GitHub's runner reads a line of a step's output that starts with `::` (after any indent) as a
@@ -93,7 +89,7 @@ _LINE_BREAKS = re.compile(r"(\r\n|\r|\n)")
 
 def github(streams: Streams) -> GitHub | None:
     """GitHub Actions' annotations and step summary for a command, when running there."""
-    return GitHub(streams) if in_github_actions(streams.environ) else None
+    return GitHub(streams) if streams.in_github_actions else None
 
 
 def escape_data(text: str) -> str:
@@ -137,7 +133,7 @@ class GitHub:
 
     def __init__(self, streams: Streams) -> None:
         self.streams = streams
-        self.enabled = in_github_actions(streams.environ)
+        self.enabled = streams.in_github_actions
         self.summary_path = streams.environ.get("GITHUB_STEP_SUMMARY", "") if self.enabled else ""
 
     def annotate(self, ended: Ended) -> None:
@@ -146,8 +142,8 @@ class GitHub:
             return
         line = annotation(ended)
         if line is not None:
-            # Masked before the line is written; masked again, and left one line, as written.
-            self.streams.workflow_command(self.streams.mask(line))
+            # Its server text was masked as `display` read it; masked again, one line, as written.
+            self.streams.message(line, command=True)
 
     def summarise(self, markdown: str) -> None:
         """Append `markdown` to the step summary, when there is one, cut to keep the file within

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("table", "plain", "json", "jsonl", "csv", "markdown")
 BY = ("signature", "node")
-MAX_DAYS = 45  # jobs of the last 45 days can be listed (the console's limit, OPERATIONS §1)
+MAX_DAYS = listing.RETENTION.days  # jobs of the last 45 days can be listed
 PAST_LISTING = (
     f"this run was submitted about {MAX_DAYS} days ago or earlier, and ListJobInfos lists jobs "
     f"of the last {MAX_DAYS} days only: its earlier runs cannot be found"

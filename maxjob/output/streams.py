@@ -80,14 +80,15 @@ class Streams:
     def mask(self, text: str) -> str:
         return mask(text, self.hidden)
 
-    def outgoing(self, text: str) -> str:
-        """`text` as it may leave: secrets masked; in GitHub Actions, no workflow command."""
+    def outgoing(self, text: str, *, command: bool = False) -> str:
+        """`text` as it may leave: secrets masked; in GitHub Actions, no workflow command (but
+        the first line's, when `command`: one of maxjob's own, `::error ...`)."""
         if self.hidden:
             text = self.mask(text)
         if self.in_github_actions:
             from maxjob.ci import inert_workflow_commands
 
-            text = inert_workflow_commands(text)
+            text = inert_workflow_commands(text, ours=command)
         return text
 
     def write(self, text: str) -> None:
@@ -96,9 +97,11 @@ class Streams:
         self.out.write(self.outgoing(text))
         self.out.flush()
 
-    def message(self, text: str) -> None:
-        """One line to stderr, sanitised and masked."""
-        self.err.write(self.outgoing(sanitize(self.mask(text))) + "\n")
+    def message(self, text: str, *, command: bool = False) -> None:
+        """One line to stderr, sanitised and masked (`sanitize` masks before it escapes).
+        `command`: the line is one of maxjob's own GitHub workflow commands (`::error ...`),
+        whose leading `::` stays."""
+        self.err.write(self.outgoing(sanitize(text), command=command) + "\n")
         self.err.flush()
 
     def _for_console(self, text: str) -> str:
@@ -108,14 +111,6 @@ class Streams:
         if " \n" in text and not self.out_is_terminal:
             text = _TRAILING_SPACES.sub("", text)
         return text
-
-    def workflow_command(self, line: str) -> None:
-        """One of maxjob's own GitHub workflow commands (`::error ...`) to stderr: sanitised and
-        masked like a message, its leading `::` kept."""
-        from maxjob.ci import inert_workflow_commands
-
-        self.err.write(inert_workflow_commands(self.mask(sanitize(line)), ours=True) + "\n")
-        self.err.flush()
 
     def error(self, error: MaxjobError, *, prefix: str = "") -> None:
         self.message(f"maxjob: error: {prefix}{error.one_line()}")

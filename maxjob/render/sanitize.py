@@ -128,12 +128,9 @@ def sanitize(text: str, *, multiline: bool = False, limit: int | None = None) ->
     """
     if limit is None:
         return _escape_all(mask_known(text), multiline)
-    # Masked first (a secret must not be cut in two, nor wrapped later), only the window shown.
     window = text[: limit + _MASK_MARGIN]
-    masked = mask_known(window)
-    head = _cut(masked, limit, multiline)
-    more = len(masked) - len(head) + len(text) - len(window)
-    return _with_more(_escape_all(head, multiline), more)
+    head, left = _masked_head(window, limit, multiline)
+    return _with_more(_escape_all(head, multiline), left + len(text) - len(window))
 
 
 _LEADING_SPACE = re.compile(r"\s*")
@@ -151,15 +148,22 @@ def display(text: str | None, *, multiline: bool = False, limit: int = FIELD_LIM
         leading = _LEADING_SPACE.match(text)
         start = leading.end() if leading else 0
         window = text[start : start + limit + _MASK_MARGIN]
-        masked = mask_known(window)
-        head = _cut(masked[:limit], limit, multiline)
+        head, left = _masked_head(window, limit, multiline)
         rest = len(text) - start - len(window) - _trailing_space(text)
-        more = len(masked) - len(head) + rest
-        return _with_more(_escape_all(head, multiline), more)
+        return _with_more(_escape_all(head, multiline), left + rest)
     return sanitize(text.strip(), multiline=multiline, limit=limit)
 
 
-# More than any secret's longest form (base64 of a long secret): see `display`.
+def _masked_head(window: str, limit: int, multiline: bool) -> tuple[str, int]:
+    """What is shown of `window` (a field's first characters, `_MASK_MARGIN` more than
+    `limit`), masked first so that no secret is cut in two or wrapped later, and how many
+    characters of the masked window are left out."""
+    masked = mask_known(window)
+    head = _cut(masked, limit, multiline)
+    return head, len(masked) - len(head)
+
+
+# More than any secret's longest form (base64 of a long secret): the window masked past `limit`.
 _MASK_MARGIN = 512
 
 

@@ -45,7 +45,7 @@ def test_streams_neutralise_stdout_and_stderr_only_in_github_actions() -> None:
         streams = Streams(out, err, environ=environ)
         streams.write("::stop-commands::t\nj1\tsucceeded\n")
         streams.message("maxjob: error: ##[error]x")
-        streams.workflow_command("::error title=t::m")
+        streams.message("::error title=t::m", command=True)
         assert (commands_in(out.getvalue()) == []) is inert
         assert err.getvalue().splitlines()[1] == "::error title=t::m"
         assert ("##[" in err.getvalue()) is not inert
