@@ -527,10 +527,31 @@ def test_no_proxy_matching(host: str, no_proxy: str, bypassed: bool) -> None:
     assert via_proxy is not bypassed
 
 
+WRAPPED_SECRET = "wrapped-canary-secret-0123456789abcdef"
+
+
+def wrapped_at_40(serve: Any, job: dict[str, Any], *command: str, picture: Path) -> str:
+    """Everything `command` shows of a job that echoes `WRAPPED_SECRET`, at 40 columns and in
+    its `--export` of 40 columns; after asserting that no 8-character piece of it shows, on any
+    line, not even the halves of a wrapped one."""
+    hostile = serve(lambda n: Answer(200, json.dumps({"data": job}).encode()))
+    result = run_maxjob(
+        *command,
+        *("-o", "table", "--export", str(picture), "--width", "40"),
+        endpoint=hostile.url,
+        env={"ALIBABA_CLOUD_ACCESS_KEY_SECRET": WRAPPED_SECRET, "COLUMNS": "40"},
+    )
+    assert result.code == 0, result.err
+    shown = result.out + result.err + picture.read_text(encoding="utf-8")
+    pieces = {WRAPPED_SECRET[i : i + 8] for i in range(len(WRAPPED_SECRET) - 7)}
+    assert not [piece for piece in pieces if piece in shown]
+    return shown
+
+
 def test_a_secret_the_server_echoes_is_masked_before_a_table_wraps_it(
     serve: Any, tmp_path: Path
 ) -> None:
-    secret = "wrapped-canary-secret-0123456789abcdef"
+    secret = WRAPPED_SECRET
     job = {
         "instanceId": "j1",
         "status": "running",
@@ -538,18 +559,7 @@ def test_a_secret_the_server_echoes_is_masked_before_a_table_wraps_it(
         "jobOwner": f"RAM${secret}@example.com",
         "taskName": f"x{secret}",
     }
-    hostile = serve(lambda n: Answer(200, json.dumps({"data": job}).encode()))
-    picture = tmp_path / "job.svg"
-    result = run_maxjob(
-        *("info", "j1", "-o", "table", "--export", str(picture), "--width", "40"),
-        endpoint=hostile.url,
-        env={"ALIBABA_CLOUD_ACCESS_KEY_SECRET": secret, "COLUMNS": "40"},
-    )
-    assert result.code == 0, result.err
-    shown = result.out + picture.read_text(encoding="utf-8")
-    # No piece of it long enough to matter, on any line: not even the halves of a wrapped one.
-    pieces = {secret[i : i + 8] for i in range(len(secret) - 7)}
-    assert not [piece for piece in pieces if piece in shown]
+    wrapped_at_40(serve, job, "info", "j1", picture=tmp_path / "job.svg")
 
 
 def test_an_unreachable_proxy_is_named_without_its_password(emulator: Emulator) -> None:
@@ -564,7 +574,7 @@ def test_an_unreachable_proxy_is_named_without_its_password(emulator: Emulator) 
 
 
 def test_why_masks_an_echoed_secret_before_its_layout_wraps_it(serve: Any, tmp_path: Path) -> None:
-    secret = "wrapped-canary-secret-0123456789abcdef"
+    secret = WRAPPED_SECRET
     now = int(time.time())
     job = {
         "instanceId": "j1",
@@ -576,14 +586,4 @@ def test_why_masks_an_echoed_secret_before_its_layout_wraps_it(serve: Any, tmp_p
             {"sceneTag": "DataSkew", "scene": "s", "type": "error", "summary": "x" * 30 + secret}
         ],
     }
-    hostile = serve(lambda n: Answer(200, json.dumps({"data": job}).encode()))
-    picture = tmp_path / "why.html"
-    result = run_maxjob(
-        *("why", "j1", "-o", "table", "--export", str(picture), "--width", "40"),
-        endpoint=hostile.url,
-        env={"ALIBABA_CLOUD_ACCESS_KEY_SECRET": secret, "COLUMNS": "40"},
-    )
-    assert result.code == 0, result.err
-    shown = result.out + result.err + picture.read_text(encoding="utf-8")
-    pieces = {secret[i : i + 8] for i in range(len(secret) - 7)}
-    assert not [piece for piece in pieces if piece in shown]
+    wrapped_at_40(serve, job, "why", "j1", picture=tmp_path / "why.html")
