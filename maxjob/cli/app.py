@@ -212,17 +212,13 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def _terminate(signum: int, frame: object) -> None:
-    # SIGTERM and SIGHUP unwind like Ctrl-C does (a live view restores the terminal on the way)
-    # and end with 128 + the signal's number.
-    raise SystemExit(128 + signum)
-
-
 def run(app: typer.Typer) -> NoReturn:
     """Run the app: usage errors as one line (plus a pointer to --help), exit status out."""
+    from maxjob import shutdown
+
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _terminate)
+            signal.signal(getattr(signal, name), shutdown.terminate)
     try:
         # Not standalone: typer returns the exit status instead of exiting, and lets usage
         # errors through for `_usage_error` to word.

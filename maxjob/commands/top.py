@@ -222,13 +222,17 @@ class TerminalKeys:
         self._saved: list[Any] | None = None
         self._wake_r = self._wake_w = -1
         self._previous_winch: Any = None
+        self._forget: Callable[[], None] | None = None
 
     def __enter__(self) -> TerminalKeys:
         import signal
         import termios
         import tty
 
+        from maxjob import shutdown
+
         self._saved = termios.tcgetattr(self.fd)
+        self._forget = shutdown.on_forced_exit(self._give_back)
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
         try:
@@ -239,6 +243,13 @@ class TerminalKeys:
             self.__exit__()
             raise
         return self
+
+    def _give_back(self) -> None:
+        """On a forced exit: the terminal's attributes as found."""
+        import termios
+
+        if self._saved is not None:
+            termios.tcsetattr(self.fd, termios.TCSANOW, self._saved)
 
     def _on_resize(self, signum: int, frame: object) -> None:
         with contextlib.suppress(OSError):
@@ -252,6 +263,9 @@ class TerminalKeys:
             if self._saved is not None:
                 termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
         finally:
+            if self._forget is not None:
+                self._forget()
+                self._forget = None
             if self._previous_winch is not None and hasattr(signal, "SIGWINCH"):
                 signal.signal(signal.SIGWINCH, self._previous_winch)
             for fd in (self._wake_r, self._wake_w):
@@ -383,12 +397,15 @@ def follow(
     """The live view until `q` (or an interrupt, which the caller takes as a way out)."""
     from rich.live import Live
 
+    from maxjob import shutdown
+
     console = streams.console()
     source = (
         contextlib.nullcontext(keys) if keys is not None else keyboard(stdin or sys.stdin, clock)
     )
     with (
         source as pressed,
+        shutdown.cursor_shown_on_forced_exit(console.file),
         Live(console=console, auto_refresh=False, transient=True) as live,
     ):
         screen = LiveScreen(reader, frame._replace(interval=interval), live, utc=utc)

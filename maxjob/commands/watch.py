@@ -240,10 +240,14 @@ def _follow_live(watcher: Watcher, utc: bool) -> JobInfo:
     the final view when the job ends; interrupted, its last frame stays on screen."""
     from rich.live import Live
 
+    from maxjob import shutdown
     from maxjob.render.live import live_view
 
     console = watcher.streams.console()
-    with Live(console=console, refresh_per_second=4, transient=True) as view:
+    with (
+        shutdown.cursor_shown_on_forced_exit(console.file),
+        Live(console=console, refresh_per_second=4, transient=True) as view,
+    ):
 
         def show(next_poll: float) -> None:
             if watcher.job is not None:

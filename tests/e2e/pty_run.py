@@ -20,6 +20,7 @@ import termios
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # CSI (with private parameters), OSC (BEL or ST ended), and two-character ESC sequences.
 ANSI = re.compile(
@@ -134,6 +135,20 @@ class PtyProcess:
             else:
                 time.sleep(0.005)
         return self.status if self._reap() else None
+
+    def describe(self) -> str:
+        """Where the child is, for a failure message: its state and what it waits in (Linux),
+        and the end of its output."""
+        facts = []
+        for name in ("wchan", "syscall"):
+            with contextlib.suppress(OSError):
+                facts.append(f"{name}={Path(f'/proc/{self.pid}/{name}').read_text().strip()}")
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text().splitlines()
+            facts += [line for line in status if line.startswith(("State", "Threads", "Sig"))]
+        except OSError:
+            pass
+        return f"{'; '.join(facts)}; output ends {bytes(self.output[-300:])!r}"
 
     def send(self, data: bytes) -> None:
         os.write(self.fd, data)

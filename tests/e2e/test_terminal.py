@@ -223,7 +223,7 @@ def test_a_signal_during_the_live_view_exits_128_plus_it_and_shows_the_cursor(
     time.sleep(0.4)
     process.signal(signum)
     status = process.wait(5)
-    assert status == 128 + signum, (status, process.text[-1000:])
+    assert status == 128 + signum, (status, process.describe())
     raw = bytes(process.output)
     hidden = raw.rfind(b"\x1b[?25l")
     assert hidden >= 0, "the live view never hid the cursor"

@@ -82,7 +82,7 @@ def test_a_signal_ends_it_with_128_plus_n_and_restores_the_terminal(tty: Any, si
     process, before = tty("top", "--quota", "os_bigdata", "--interval", "30")
     assert process.expect("sorted by cpu", 15), process.plain[-2000:]
     process.signal(signum)
-    assert process.wait(5) == 128 + signum
+    assert process.wait(5) == 128 + signum, process.describe()
     _given_back(process, before)
 
 

@@ -1,0 +1,68 @@
+"""SIGTERM/SIGHUP: the stack unwinds, but a hang on the way out cannot keep the process alive
+past the grace period; what must be undone (the terminal) is undone even then."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+HANGS_ON_THE_WAY_OUT = textwrap.dedent(
+    """
+    import signal, sys, time
+    from pathlib import Path
+    from maxjob import shutdown
+
+    shutdown.GRACE = {grace}
+    signal.signal(signal.SIGTERM, shutdown.terminate)
+    shutdown.on_forced_exit(lambda: Path(sys.argv[1]).write_text("undone"))
+    forget = shutdown.on_forced_exit(lambda: Path(sys.argv[1]).write_text("forgotten"))
+    forget()
+    try:
+        print("ready", flush=True)
+        time.sleep(60)
+    finally:
+        print("unwinding", flush=True)
+        time.sleep(60)  # a clean-up that hangs
+    """
+)
+
+
+def _started(tmp_path: Path, grace: float) -> tuple[subprocess.Popen[str], Path]:
+    marker = tmp_path / "marker"
+    process = subprocess.Popen(
+        [sys.executable, "-c", HANGS_ON_THE_WAY_OUT.format(grace=grace), str(marker)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == "ready\n"
+    return process, marker
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
+def test_a_hang_while_unwinding_is_cut_off_after_the_grace(tmp_path: Path) -> None:
+    process, marker = _started(tmp_path, 0.3)
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(10) == 143
+    assert 0.3 <= time.monotonic() - started < 5
+    assert process.stdout is not None and "unwinding" in process.stdout.read()  # it did unwind
+    assert marker.read_text() == "undone"  # the registered undo ran; the forgotten one did not
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
+def test_a_second_signal_forces_the_exit_at_once(tmp_path: Path) -> None:
+    process, marker = _started(tmp_path, 60)
+    process.send_signal(signal.SIGTERM)
+    assert process.stdout is not None and process.stdout.readline() == "unwinding\n"
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(10) == 143
+    assert time.monotonic() - started < 5
+    assert marker.read_text() == "undone"
