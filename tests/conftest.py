@@ -69,6 +69,36 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
 
 
+@pytest.fixture(autouse=True)
+def _alone_when_timed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """Under pytest-xdist, a test marked `timed` runs while no other test runs: every test holds
+    a shared lock on one file, a timed one an exclusive lock. A bound on wall-clock or CPU time
+    then measures maxjob, not the other worker. A turnstile keeps a waiting timed test from
+    being passed by a stream of others."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield
+        return
+    import fcntl
+
+    # The workers' temporary folders share a parent, which pytest removes in time.
+    base = tmp_path_factory.getbasetemp().parent / "maxjob-tests"
+    with Path(f"{base}.gate").open("a") as gate, Path(f"{base}.lock").open("a") as lock:
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        try:
+            if request.node.get_closest_marker("timed") is not None:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            else:
+                fcntl.flock(lock, fcntl.LOCK_SH)
+        finally:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @dataclass
 class Emulator:
     process: subprocess.Popen[str]

@@ -114,6 +114,7 @@ def test_junit_is_written_when_the_wait_times_out(emulator: Emulator, tmp_path: 
     assert failure is not None and failure.get("type") == "timed out"
 
 
+@pytest.mark.timed
 @pytest.mark.parametrize(
     ("sent", "status"),
     [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],

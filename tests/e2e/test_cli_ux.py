@@ -92,6 +92,7 @@ def test_logview_link_without_an_id_is_a_usage_error() -> None:
     assert result.code == 2 and "i=" in result.err and "abc" not in result.err
 
 
+@pytest.mark.timed
 @pytest.mark.slow
 def test_demo_runs_end_to_end_without_an_account(tmp_path: Path) -> None:
     started = time.monotonic()

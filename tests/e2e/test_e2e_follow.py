@@ -43,6 +43,7 @@ def test_watch_follows_a_job_to_its_outcome(
     assert "status\tterminated" in result.out
 
 
+@pytest.mark.timed
 def test_watch_of_an_already_failed_job_exits_3_at_the_first_poll(emulator: Emulator) -> None:
     started = time.monotonic()
     result = run_maxjob("watch", "failed", "--interval", "30", endpoint=emulator.url)
@@ -121,6 +122,7 @@ def test_wait_over_50_jobs_tallies_mixed_outcomes(emulator: Emulator) -> None:
     assert {line.split("\t")[0] for line in lines} == set(ids)
 
 
+@pytest.mark.timed
 def test_wait_any_returns_at_the_first_finished_job(emulator: Emulator) -> None:
     started = time.monotonic()
     result = run_maxjob(
@@ -131,6 +133,7 @@ def test_wait_any_returns_at_the_first_finished_job(emulator: Emulator) -> None:
     assert "1 succeeded" in result.err
 
 
+@pytest.mark.timed
 def test_wait_fail_fast_returns_at_the_first_failure(emulator: Emulator) -> None:
     started = time.monotonic()
     result = run_maxjob(
@@ -186,6 +189,7 @@ def _peak_rss_kb(args: list[str], input_text: str, env: dict[str, str]) -> tuple
     return int(rss), float(seconds)
 
 
+@pytest.mark.timed
 @pytest.mark.slow
 def test_many_ids_are_fetched_concurrently_with_flat_memory(
     emulator_with: Any, tmp_path: Any

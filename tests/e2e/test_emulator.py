@@ -215,6 +215,7 @@ KILL_BODY = b'[{"instanceId":"kill-byte","projectName":"demo_project"}]'
 @pytest.mark.parametrize(
     ("path", "action", "body"),
     [("/api/v1/jobs", "ListJobInfos", LIST_BODY), ("/api/v1/jobs/kill", "KillJobs", KILL_BODY)],
+    ids=["ListJobInfos", "KillJobs"],  # the same on every collection (xdist's workers compare)
 )
 def test_a_body_changed_by_one_byte_after_signing_is_refused(
     served: Served, path: str, action: str, body: bytes

@@ -248,6 +248,7 @@ def test_a_job_quota_maps_through_list_quotas_to_query_quota(sdk: Any) -> None:
 # -- latency and synthetic jobs --------------------------------------------------------------------
 
 
+@pytest.mark.timed
 def test_latency_applies_to_every_operation_and_synthetic_jobs_page() -> None:
     server, _ = emulator.start_in_thread(latency=0.1, synthetic_jobs=10_000)
     try:

@@ -255,6 +255,7 @@ def _endless_trailers() -> RawServer:
     return RawServer(hostile_after_request(head, endless(b"x-trailer: a\r\n"), 0.1, HOSTILE_FOR))
 
 
+@pytest.mark.timed
 @pytest.mark.parametrize(
     "make",
     [_endless_continue, _trickled_headers, _trickled_body, _endless_trailers],
@@ -734,6 +735,7 @@ def _reset_mid_body(conn: Conn) -> None:
     conn.reset()
 
 
+@pytest.mark.timed
 @pytest.mark.parametrize(
     "handler", [_short_body, _reset_mid_body], ids=["short-body-then-close", "reset-mid-body"]
 )

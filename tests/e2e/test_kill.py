@@ -194,6 +194,7 @@ def test_after_a_timeout_the_status_is_read_and_the_kill_not_sent_again(served: 
     assert "reading the job's status instead" in result.err
 
 
+@pytest.mark.timed
 def test_a_job_that_outlives_the_wait_exits_8(served: Served) -> None:
     job = fresh("killslow-")  # cancelled only 30 s after the kill
     started = time.monotonic()

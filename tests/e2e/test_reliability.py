@@ -138,6 +138,7 @@ def test_a_2xx_whose_http_code_says_failure_is_a_failure(serve: Any) -> None:
     assert result.code == 4 and "NO_PERMISSION" in result.err
 
 
+@pytest.mark.timed
 def test_a_server_that_never_answers_ends_within_the_deadline(serve: Any) -> None:
     server = serve(lambda n: Answer(hang=30))
     started = time.monotonic()
@@ -157,6 +158,7 @@ def test_a_server_that_never_answers_ends_within_the_deadline(serve: Any) -> Non
     assert "did not answer in time" in result.err
 
 
+@pytest.mark.timed
 def test_a_slow_trickle_cannot_outlive_the_deadline(serve: Any) -> None:
     def trickle() -> Iterator[bytes]:
         for _ in range(100):
@@ -205,6 +207,7 @@ def _peak_rss_kb(args: list[str], env: dict[str, str]) -> tuple[int, str, float]
     return int(code) * 1000 + int(rss) // 10**9, f"{rss}\n{err}", float(seconds)
 
 
+@pytest.mark.timed
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 def test_a_50_mib_body_fails_fast_with_bounded_memory(
     serve: Any, tmp_path: Path, chunked: bool

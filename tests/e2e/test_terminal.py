@@ -35,6 +35,9 @@ RUNNING = [
     {"at": -50, "status": "running", "code": 1032, "description": "Task executing"},
 ]
 
+# Pseudo-terminal tests time keys, signals and refreshes: each runs alone.
+pytestmark = pytest.mark.timed
+
 
 def progression(scale: float) -> list[dict[str, Any]]:
     steps = [

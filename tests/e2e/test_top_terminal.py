@@ -20,6 +20,9 @@ from tests.e2e.pty_run import PtyProcess
 
 HIDE, SHOW = b"\x1b[?25l", b"\x1b[?25h"
 
+# Pseudo-terminal tests time keys, signals and refreshes: each runs alone.
+pytestmark = pytest.mark.timed
+
 
 @pytest.fixture
 def tty(tmp_path: Path, emulator: Emulator) -> Iterator[Any]:

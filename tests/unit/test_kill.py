@@ -288,6 +288,7 @@ def test_the_wait_times_out_with_8_and_the_job_still_running() -> None:
     assert lines(out) == [["a", "still running", "running 7s after the kill, which was accepted"]]
 
 
+@pytest.mark.timed
 def test_a_job_that_ends_otherwise_after_the_kill() -> None:
     client = FakeClient({"a": [RUNNING, SUCCEEDED]})
     out = streams()

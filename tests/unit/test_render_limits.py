@@ -50,6 +50,7 @@ SHOWN = {
 }
 
 
+@pytest.mark.timed
 @pytest.mark.parametrize("kind", list(HUGE))
 @pytest.mark.parametrize("fmt", VIEWS)
 def test_a_9_mb_field_renders_fast_and_flat_with_a_visible_cut(fmt: str, kind: str) -> None:

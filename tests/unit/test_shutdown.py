@@ -45,6 +45,7 @@ def _started(tmp_path: Path, grace: float) -> tuple[subprocess.Popen[str], Path]
     return process, marker
 
 
+@pytest.mark.timed
 @pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
 def test_a_hang_while_unwinding_is_cut_off_after_the_grace(tmp_path: Path) -> None:
     process, marker = _started(tmp_path, 0.3)
@@ -56,6 +57,7 @@ def test_a_hang_while_unwinding_is_cut_off_after_the_grace(tmp_path: Path) -> No
     assert marker.read_text() == "undone"  # the registered undo ran; the forgotten one did not
 
 
+@pytest.mark.timed
 @pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
 def test_a_second_signal_forces_the_exit_at_once(tmp_path: Path) -> None:
     process, marker = _started(tmp_path, 60)
