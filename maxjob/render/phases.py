@@ -64,10 +64,15 @@ def job_end(job: JobInfo, now: datetime | None) -> datetime | None:
 
 
 def phases(job: JobInfo, now: datetime | None = None) -> list[Span]:
-    """Waiting (submitted to started) and running (started to the end or now)."""
+    """Waiting (submitted to started) and running (started to the end or now), at the
+    substatuses' precision where they pin the API's whole seconds down (see `precise_times`)."""
     end = job_end(job, now)
     start = job.submitted_at
     running = job.running_at
+    refined = precise_times(job)
+    if refined is not None:
+        start, running = refined[0], refined[1]
+        end = refined[2] if job.is_finished else end
     if start is None and running is None:
         return []
     if (
@@ -88,6 +93,54 @@ def phases(job: JobInfo, now: datetime | None = None) -> list[Span]:
     if running is not None:
         spans.append(Span("running", running, end if end and end >= running else None))
     return spans
+
+
+_SECOND = timedelta(seconds=1)
+
+
+def precise_times(job: JobInfo) -> tuple[datetime, datetime, datetime | None] | None:
+    """Submitted, started and (finished) ended, in the substatuses' microseconds, where they
+    agree with the API's whole seconds; else None, and the API's times stand.
+
+    The API gives these times and the durations between them in whole seconds; substatus start
+    times have microseconds. Shown side by side, a job could wait "5s" in its phases and "5.4s"
+    in its substatuses, and the two rows of bars would not line up. So when exactly one
+    substatus starts within the second of each API time (the first substatus at submission,
+    one at the start, the last at the end), those are the times, provided every duration the
+    API gives is the refined one to within a second (however the service rounds).
+    """
+    starts = [sub.start_time for sub in job.sub_statuses_in_order if sub.start_time is not None]
+    if not starts or job.submitted_at is None or job.running_at is None:
+        return None
+
+    def within(whole: datetime) -> list[datetime]:
+        return [t for t in starts if timedelta(0) <= t - whole < _SECOND]
+
+    submitted, started = within(job.submitted_at), within(job.running_at)
+    if not submitted or submitted[0] != starts[0] or len(started) != 1:
+        return None
+    begun, running = submitted[0], started[0]
+    if running < begun:
+        return None
+    ended: datetime | None = None
+    given: tuple[tuple[float | None, timedelta], ...]
+    if job.is_finished:
+        if job.end_at is None or not within(job.end_at) or within(job.end_at)[-1] != starts[-1]:
+            return None
+        ended = starts[-1]
+        if ended < running:
+            return None
+        given = (
+            (job.waiting_time, running - begun),
+            (job.running_time, ended - running),
+            (job.total_time, ended - begun),
+        )
+    else:
+        given = ((job.waiting_time, running - begun),)
+    for seconds, measured in given:
+        if seconds is not None and abs(measured.total_seconds() - seconds) >= 1:
+            return None
+    return begun, running, ended
 
 
 def sub_status_spans(job: JobInfo, now: datetime | None = None) -> list[tuple[SubStatus, Span]]:
@@ -167,14 +220,23 @@ def job_figures(job: JobInfo, now: datetime | None = None) -> Figures:
     running = next((s for s in spans if s.label == "running"), None)
     started = running is not None or _started(job)
     since: float | None = None
-    if job.is_finished:
+    refined = precise_times(job)
+    waited: float | None
+    ran: float | None
+    total: float | None
+    if job.is_finished and refined is not None and refined[2] is not None:
+        # The substatuses' precision, the API's figures to within a second (`precise_times`).
+        waited = (refined[1] - refined[0]).total_seconds()
+        ran = (refined[2] - refined[1]).total_seconds()
+        total = (refined[2] - refined[0]).total_seconds()
+    elif job.is_finished:
         waited = _first(job.waiting_time, waiting)
         ran = _first(job.running_time, running.seconds if running else None)
         span = _between(job.submitted_at, job.end_at)
         total = _first(job.total_time, span, _sum(waited, ran))
     else:
         if running is not None and running.start is not None:
-            waited = _first(job.waiting_time, waiting)
+            waited = waiting if refined is not None else _first(job.waiting_time, waiting)
             ran = max((clock - running.start).total_seconds(), 0.0)
         elif started:
             waited, ran = job.waiting_time, job.running_time

@@ -209,3 +209,76 @@ def test_the_last_step_of_a_finished_job_lasts_until_its_whole_second_end() -> N
     }
     lines = timeline_lines(JobInfo.from_api(data))
     assert [line.split()[2] for line in lines if line.startswith("  10")] == ["5.4s", "0s"]
+
+
+def _demo_like(**changes: Any) -> dict[str, Any]:
+    """The demo job as GetJobInfo answers it: whole-second times and truncated durations
+    beside substatuses with microseconds (submitted at 46.75, running at 51.75, ended 56.25)."""
+    steps = [(46.75, 1010), (47.95, 1220), (48.75, 1230), (49.55, 1011), (51.75, 1032)]
+    steps.append((56.25, 1055))
+    data = {
+        "instanceId": "d",
+        "status": "terminated",
+        "submittedAtTime": 1_000_046,
+        "runningAtTime": 1_000_051,
+        "endAtTime": 1_000_056,
+        "waitingTime": 5,
+        "runningTime": 4,
+        "totalTime": 9,
+        "jobSubStatusList": [
+            {
+                "code": code,
+                "startTime": datetime.fromtimestamp(1_000_000 + at, UTC).strftime(
+                    "%Y-%m-%d %H:%M:%S.%f +0000"
+                ),
+                "description": str(code),
+            }
+            for at, code in steps
+        ],
+    }
+    data.update(changes)
+    return data
+
+
+def test_substatus_times_refine_the_whole_second_phases_on_one_axis() -> None:
+    job = JobInfo.from_api(_demo_like())
+    figures = job_figures(job, datetime(2026, 1, 1, tzinfo=UTC))
+    assert (figures.waited, figures.ran, figures.total) == (5.0, 4.5, 9.5)
+    running = next(span for span in figures.phases if span.label == "running")
+    executing = next(span for sub, span in figures.sub_statuses if sub.code == 1032)
+    assert running.start == executing.start and running.end == executing.end  # one axis
+    table = export(job_view(job, utc=True, width=100), 100)
+    drawn = export(timeline(job, utc=True, width=100), 100)
+    assert re.search(r"│ Running +4\.5s ", table) and "took 9.5s" in table
+    # The Running bar and the 1032 bar start in the same column and are as long.
+    phase = re.search(r"^Running .*?(█+)", drawn, re.M)
+    step = re.search(r"^ 1032 .*?(█+)", drawn, re.M)
+    assert phase and step and phase.group(1) == step.group(1)
+    assert phase.start(1) - phase.start(0) == step.start(1) - step.start(0)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"runningTime": 7},  # the API measured otherwise: its figures stand
+        {"runningAtTime": None},  # no start time to pin down
+        {"submittedAtTime": 1_000_044},  # no substatus in the second of the submission
+    ],
+    ids=["durations-disagree", "no-start-time", "submission-unpinned"],
+)
+def test_the_api_figures_stand_where_the_substatuses_do_not_pin_them(
+    changes: dict[str, Any],
+) -> None:
+    job = JobInfo.from_api(_demo_like(**changes))
+    figures = job_figures(job, datetime(2026, 1, 1, tzinfo=UTC))
+    assert figures.ran == (7 if changes.get("runningTime") else 4)
+    assert figures.total == 9
+
+
+def test_two_substatuses_in_the_second_of_the_start_leave_the_api_times() -> None:
+    data = _demo_like()
+    data["jobSubStatusList"].insert(
+        4, {"code": 1031, "startTime": "1970-01-12 13:47:31.100000 +0000", "description": "x"}
+    )
+    job = JobInfo.from_api(data)
+    assert job_figures(job, datetime(2026, 1, 1, tzinfo=UTC)).ran == 4
