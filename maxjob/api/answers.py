@@ -136,8 +136,10 @@ def classify(
         return CredentialsError(what, hint=permission_hint(operation, region), **common)
     if c in _NOT_FOUND_CODES or (status == 404 and not c.startswith("InvalidApi")):
         where = f" in region {region}" if region else ""
+        # The service's message, unless it only says again that the thing does not exist.
+        said = "" if _ONLY_NOT_FOUND.match(what) else f": {what}"
         return NotFoundError(
-            f"{operation.subject or operation.action} not found{where}: {what}",
+            f"{operation.subject or operation.action} not found{where}{said}",
             hint="check the id and the region: jobs and quotas are looked up in one region",
             **common,
         )
@@ -152,6 +154,13 @@ def classify(
     if status >= 500:
         return ServiceError(what, **common)
     return MaxjobError(what, **common)
+
+
+# "Job x does not exist.", "This object does not exist.", "Quota not found": nothing to add.
+_ONLY_NOT_FOUND = re.compile(
+    r"(?:this |the )?(?:\w+ )?(?:\S+ )?(?:does not exist|not found|is not found)\.?\s*$",
+    re.IGNORECASE,
+)
 
 
 def permission_hint(operation: Operation, region: str | None) -> str:

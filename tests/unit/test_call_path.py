@@ -328,6 +328,23 @@ def test_a_404_names_the_operations_subject(operation: Operation, subject: str) 
     assert error.code == "OBJECT_NOT_EXIST" and error.request_id == "r-404"
 
 
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        ("Job j1 does not exist.", ""),
+        ("This object does not exist.", ""),
+        ("quota not found", ""),
+        ("Job j1 does not exist in project sales.", ": Job j1 does not exist in project sales."),
+        ("The job was deleted by its owner", ": The job was deleted by its owner"),
+    ],
+)
+def test_a_404_keeps_the_services_message_only_when_it_adds_to_not_found(
+    said: str, shown: str
+) -> None:
+    error = refused(GET, 404, {**NOT_FOUND, "errorMsg": said})
+    assert error.message == f"job j1 not found in region {REGION}{shown}"
+
+
 # -- (e) the retry policy, a pure function ---------------------------------------------------------
 
 
