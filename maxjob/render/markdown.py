@@ -25,7 +25,15 @@ from maxjob.errors import MaxjobError
 from maxjob.models import JobInfo, SceneResult
 from maxjob.render.phases import at_a_glance, job_figures, sub_status_rows
 from maxjob.render.sanitize import FIELD_LIMIT, display
-from maxjob.render.units import amount, binary_bytes, core_hours, duration, gb_hours, human_time
+from maxjob.render.units import (
+    amount,
+    binary_bytes,
+    core_hours,
+    duration,
+    gb_hours,
+    human_time,
+    quota_kind,
+)
 
 
 class Markdown(str):
@@ -141,7 +149,9 @@ def job_section(job: JobInfo, *, utc: bool, now: datetime | None = None, level: 
     if current is not None:
         code = f" ({current.code})" if current.code is not None else ""
         substatus = f"{display(current.description)}{code}".strip()
-    quota = " ".join(x for x in (display(job.quota_nickname), _paren(job.quota_type)) if x)
+    quota = " ".join(
+        x for x in (display(job.quota_nickname), _paren(quota_kind(job.quota_type))) if x
+    )
     cost = ", ".join(
         text
         for text in (

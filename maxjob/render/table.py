@@ -21,7 +21,15 @@ from rich.text import Text
 from maxjob.models import JobInfo, SceneResult
 from maxjob.render.phases import Figures, at_a_glance, job_figures, status_style, sub_status_rows
 from maxjob.render.sanitize import display
-from maxjob.render.units import amount, binary_bytes, core_hours, duration, gb_hours, human_time
+from maxjob.render.units import (
+    amount,
+    binary_bytes,
+    core_hours,
+    duration,
+    gb_hours,
+    human_time,
+    quota_kind,
+)
 
 WIDE = 110
 # Wider than this, the panels would stretch across the screen mostly empty.
@@ -98,7 +106,7 @@ def job_rows(job: JobInfo) -> list[Row]:
 
 
 def quota_rows(job: JobInfo) -> list[Row]:
-    return [("Quota", _t(job.quota_nickname)), ("Type", _t(job.quota_type))]
+    return [("Quota", _t(job.quota_nickname)), ("Type", _t(quota_kind(job.quota_type)))]
 
 
 def timing_rows(job: JobInfo, *, utc: bool, figures: Figures | None = None) -> list[Row]:
@@ -291,6 +299,6 @@ def _fact_panels(job: JobInfo, *, utc: bool, wide: bool, figures: Figures) -> li
         ("Scheduler" if key == "Platform" else f"Scheduler {key.lower()}", value)
         for key, value in upstream_rows(job)
     ]
-    quota = [("Quota", _t(job.quota_nickname)), ("Quota type", _t(job.quota_type))]
+    quota = [("Quota", _t(job.quota_nickname)), ("Quota type", _t(quota_kind(job.quota_type)))]
     facts = _panel("Job", job_rows(job) + quota + scheduler)
     return [p for p in (timing, facts, resources) if p is not None]

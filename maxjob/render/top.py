@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from maxjob.quota import RUNNING_JOBS, Capacity, QuotaJob, Snapshot, ordered
 from maxjob.render.sanitize import display
-from maxjob.render.units import amount, duration, human_time, rfc3339
+from maxjob.render.units import amount, duration, human_time, quota_kind, rfc3339
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -115,7 +115,7 @@ def header_lines(frame: Frame, *, now: float, utc: bool) -> list[tuple[str, str]
     """The header as (text, style) lines: quota and type; snapshot; counts and use; notes."""
     snapshot, capacity = frame.snapshot, frame.capacity
     first = [frame.quota]
-    kind = frame.quota_type
+    kind = quota_kind(frame.quota_type)
     if kind:
         first.append(kind)
     if capacity.level1 and capacity.level1 != frame.quota:

@@ -79,3 +79,11 @@ def human_time(moment: datetime, *, utc: bool) -> str:
     local = moment.astimezone()
     offset = local.strftime("%z")
     return local.strftime("%Y-%m-%d %H:%M:%S ") + f"{offset[:3]}:{offset[3:]}"
+
+
+def quota_kind(kind: str | None) -> str | None:
+    """A quota's type as people read it: `payasyougo` (and its other spellings) as
+    `pay-as-you-go`; anything else as the service sent it (JSON keeps the service's value)."""
+    from maxjob.quota import is_pay_as_you_go
+
+    return "pay-as-you-go" if is_pay_as_you_go(kind) else kind

@@ -282,3 +282,20 @@ def test_two_substatuses_in_the_second_of_the_start_leave_the_api_times() -> Non
     )
     job = JobInfo.from_api(data)
     assert job_figures(job, datetime(2026, 1, 1, tzinfo=UTC)).ran == 4
+
+
+@pytest.mark.parametrize(
+    ("kind", "shown"),
+    [
+        ("payasyougo", "pay-as-you-go"),
+        ("PayAsYouGo", "pay-as-you-go"),
+        ("postpaid", "pay-as-you-go"),
+        ("subscription", "subscription"),
+        ("Reserved-2027", "Reserved-2027"),
+        (None, None),
+    ],
+)
+def test_a_quota_type_reads_as_words_where_people_read_it(kind: str | None, shown: str) -> None:
+    from maxjob.render.units import quota_kind
+
+    assert quota_kind(kind) == shown

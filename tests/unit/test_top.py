@@ -466,6 +466,6 @@ def test_the_live_footer_names_the_keys(emulated: Emulated) -> None:
 
 def test_pay_as_you_go_says_shared_pool_and_shares_of_cores_in_use(emulated: Emulated) -> None:
     text = _draw(_frame(emulated, "etl_payg"), width=120)
-    assert "etl_payg · payasyougo · level-1 etl_payg_p" in text
+    assert "etl_payg · pay-as-you-go · level-1 etl_payg_p" in text
     assert "pay-as-you-go: a shared pool, no capacity of its own" in text
     assert "share: of the cores in use (capacity unknown)" in text
