@@ -205,11 +205,11 @@ def draw_list(
 
 
 def refused_hint(whole: listing.Window, now: datetime) -> str:
-    days = (now.timestamp() - whole.since) / 86400
-    if days > 44:
+    kept = listing.RETENTION.days  # the console's limit (OPERATIONS.md: documented for the console)
+    if (now.timestamp() - whole.since) / 86400 > kept - 1:
         return (
-            "jobs can be listed about 45 days back (the console's limit): "
-            "try a later --since, such as --since 44d"
+            f"jobs can be listed about {kept} days back (the console's limit): "
+            f"try a later --since, such as --since {kept - 1}d"
         )
     return "check the filter values and --sort fields; --debug shows the request as sent"
 
