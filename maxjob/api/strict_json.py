@@ -6,9 +6,10 @@ keys, nesting past `MAX_JSON_DEPTH`.
 
 With `verbatim` (a path of keys to a list of objects, as `("data", "jobInfoList")`), the objects
 of that list come back as `Verbatim` dicts that keep the text they were sent as, when that text
-can be written out as it is: compact, ASCII and free of escapes, so that it is exactly what
-maxjob's own encoder would write apart from the spelling of numbers. `-o jsonl` writes a page of
-jobs that way instead of encoding every job again (a third of `list`'s work per page).
+can be written out as it is: compact, ASCII without DEL and free of escapes, so that it is
+exactly what maxjob's own encoder would write apart from the spelling of numbers. `-o jsonl`
+writes a page of jobs that way instead of encoding every job again (a third of `list`'s work
+per page).
 
 The document is parsed whole, as always; the items' texts are then found with substring searches
 (in C), only where that is provably right: the page is ASCII with no backslash at all (so every
@@ -118,7 +119,7 @@ def _at(document: Any, path: tuple[str, ...]) -> list[Any] | None:
 
 def _texts(text: str, key: str, count: int, scan: Scan) -> list[str] | None:
     """The texts of the `count` objects of the list under `key`, or None (see the module)."""
-    if not text.isascii() or "\\" in text or text.count(f'"{key}"') != 1:
+    if not text.isascii() or "\\" in text or "\x7f" in text or text.count(f'"{key}"') != 1:
         return None
     if not _compact(text):
         # Whitespace anywhere, even inside a string, and a boundary may be `}, {`: then one

@@ -133,3 +133,15 @@ def test_in_colour_only_our_own_styles_reach_the_terminal(data: dict[str, Any], 
         raw = console.file.getvalue()  # type: ignore[attr-defined]
         # rich writes SGR codes only (no hyperlinks: no field is ever a link)
         assert not unsafe(re.sub(r"\x1b\[[0-9;]*m", "", raw))
+
+
+@given(ANY_OBJECT, st.booleans())
+@settings(max_examples=150, deadline=None)
+def test_json_output_holds_no_raw_control_character_and_reads_back(
+    data: dict[str, Any], compact: bool
+) -> None:
+    import json
+
+    out = text.to_json(data, compact=compact)
+    assert not unsafe(out), unsafe(out)  # DEL included: json itself escapes only below 0x20
+    assert json.loads(out) == json.loads(json.dumps(data))

@@ -42,6 +42,16 @@ def test_a_compact_ascii_page_keeps_each_item_text() -> None:
     assert kept == jobs
 
 
+def test_a_raw_del_is_never_written_through() -> None:
+    # json escapes DEL (0x7f) when it encodes, so a page sent with it raw is encoded again.
+    body = json.dumps(
+        {"data": {"jobInfoList": [dict(JOB, owner="aXb"), JOB]}}, separators=(",", ":")
+    )
+    kept = items_of(parse_json(body.replace("aXb", "a\x7fb").encode(), verbatim=PATH))
+    assert kept[0]["owner"] == "a\x7fb"
+    assert [item.text for item in kept] == [None, None]
+
+
 @pytest.mark.parametrize(
     ("job", "why"),
     [
@@ -178,6 +188,7 @@ def test_verbatim_reads_as_the_whole_parse_and_kept_text_is_the_item(
         if item.text is not None:
             assert json.loads(item.text) == item
             assert item.text.isascii() and "\\" not in item.text and "\n" not in item.text
+            assert "\x7f" not in item.text
             assert item.text == json.dumps(item, separators=(",", ":")) or _numbers_differ(item)
 
 
