@@ -46,7 +46,9 @@ _COMPACT = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), check_circ
 _INDENTED = json.JSONEncoder(ensure_ascii=True, indent=2, check_circular=False)
 
 
-def _scalar(value: Any) -> str | None:
+def scalar_text(value: Any) -> str | None:
+    """A scalar as `plain` writes it (strings sanitised, cut at `PLAIN_LIMIT`); None for null,
+    an object or a list."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -56,22 +58,23 @@ def _scalar(value: Any) -> str | None:
     return None
 
 
-def _flatten(value: Any, key: str) -> Iterator[tuple[str, Any]]:
+def flattened(value: Any, key: str = "") -> Iterator[tuple[str, Any]]:
+    """`(dotted.key, scalar)` for every leaf of `value` (`reasons.0.text`), keys sanitised."""
     if isinstance(value, dict):
         for name, item in value.items():
             part = sanitize(str(name), limit=PLAIN_LIMIT)
-            yield from _flatten(item, f"{key}.{part}" if key else part)
+            yield from flattened(item, f"{key}.{part}" if key else part)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _flatten(item, f"{key}.{index}" if key else str(index))
+            yield from flattened(item, f"{key}.{index}" if key else str(index))
     else:
         yield key, value
 
 
 def plain_lines(job: JobInfo) -> Iterator[str]:
     """`key<TAB>value` lines for one job, in the API's own field order."""
-    for key, value in _flatten(dict(job.raw), ""):
-        text = _scalar(value)
+    for key, value in flattened(dict(job.raw)):
+        text = scalar_text(value)
         if text is None:
             continue
         if key in EPOCH_FIELDS:

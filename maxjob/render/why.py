@@ -8,12 +8,11 @@ last, in yellow. Server text is sanitised in every format; rich is imported only
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from maxjob.render.sanitize import display, sanitize
-from maxjob.render.text import EPOCH_FIELDS, PLAIN_LIMIT
+from maxjob.render.text import EPOCH_FIELDS, flattened, scalar_text
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -73,34 +72,12 @@ def view(value: Mapping[str, Any], *, width: int) -> RenderableType:
     return constrained(Group(*parts), width)
 
 
-def _scalar(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return display(value, limit=PLAIN_LIMIT)
-    if isinstance(value, bool | int | float):
-        return json.dumps(value)
-    return None
-
-
-def _flatten(value: Any, key: str) -> Iterator[tuple[str, Any]]:
-    if isinstance(value, dict):
-        for name, item in value.items():
-            part = sanitize(str(name), limit=200)
-            yield from _flatten(item, f"{key}.{part}" if key else part)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _flatten(item, f"{key}.{index}" if key else str(index))
-    else:
-        yield key, value
-
-
 def plain(value: Mapping[str, Any]) -> str:
     """One `key<TAB>value` line per field of the JSON explanation, dotted for lists
     (`reasons.0.text`), null fields left out, server text sanitised."""
     lines = []
-    for key, item in _flatten(dict(value), ""):
-        text = _scalar(item)
+    for key, item in flattened(dict(value)):
+        text = scalar_text(item)
         if text is not None:
             if key.rpartition(".")[2] in _TIMES:
                 text = _time(item) or text
