@@ -1,8 +1,10 @@
 """Where the access key comes from.
 
-The common case (keys in the environment) is read directly; everything else goes through
-`alibabacloud-credentials`' default chain, which is imported only then: it costs 0.28 s to import,
-reads the environment at import time, and logs tracebacks on its way through the chain.
+The common cases (keys in the environment; an `AK` or `StsToken` profile of the aliyun CLI's
+`~/.aliyun/config.json`, read as the chain's own link reads it) are read directly; everything else
+goes through `alibabacloud-credentials`' default chain, which is imported only then: it costs
+0.28 s to import, reads the environment at import time, and logs tracebacks on its way through
+the chain.
 
 Missing credentials are a `CredentialsError` (exit 4) with a one-line hint; credentials that are
 there but malformed (a key id that cannot go in an HTTP header, a profile whose secret is a number)
@@ -126,6 +128,10 @@ def from_default_chain(profile: str | None, *, home: Path | None = None) -> Cred
         # The package reads the environment when it is imported, so this must come first.
         os.environ[ENV_PROFILE] = profile
     where = f"profile {profile!r}" if profile else "the default credentials chain"
+    static = _static_cli_profile(profile, home)
+    if static is not None:
+        static_id, static_secret, static_token, link = static
+        return _accepted(static_id, static_secret, static_token, where=f"{where} ({link})")
     try:
         with _quiet():
             credential = _ask_chain(profile)
@@ -157,13 +163,19 @@ def from_default_chain(profile: str | None, *, home: Path | None = None) -> Cred
     ):
         _check_cli_profile(profile, home)
         raise UsageError(f"{where} gave an access key that is not text")
-    key_id, secret = key_id.strip(), secret.strip()
-    if not key_id or not secret:
-        raise CredentialsError(f"{where} gave no access key", hint=MISSING_HINT)
     provider = getattr(credential, "provider_name", None)
     if isinstance(provider, str) and provider:
         # e.g. "default/cli_profile": which link of the chain answered.
         where = f"{where} ({provider})"
+    return _accepted(key_id, secret, token, where=where)
+
+
+def _accepted(key_id: str, secret: str, token: str | None, *, where: str) -> Credentials:
+    """The key a link of the chain gave, checked: not blank, usable in a header, and an STS key
+    id only with its token."""
+    key_id, secret = key_id.strip(), secret.strip()
+    if not key_id or not secret:
+        raise CredentialsError(f"{where} gave no access key", hint=MISSING_HINT)
     check_key(key_id, secret, token, where=where)
     if key_id.startswith(STS_PREFIX) and not token:
         raise CredentialsError(
@@ -171,6 +183,58 @@ def from_default_chain(profile: str | None, *, home: Path | None = None) -> Cred
             hint=f"set sts_token in the profile, or {ENV_TOKEN}",
         )
     return Credentials(key_id, secret, token, source=where)
+
+
+# The variables that put OIDC ahead of the aliyun CLI's profile in the chain.
+_OIDC = (
+    "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
+    "ALIBABA_CLOUD_ROLE_ARN",
+    "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+)
+# The aliyun CLI's modes that hold their key in the file, and the chain's name for each.
+_STATIC_MODES = {"AK": "static_ak", "StsToken": "static_sts"}
+
+
+def _static_cli_profile(
+    profile: str | None, home: Path | None
+) -> tuple[str, str, str | None, str] | None:
+    """The key the chain would take from an `AK` or `StsToken` profile of `~/.aliyun/config.json`,
+    read here so that the common `aliyun configure` setup does not pay the package's import (a
+    third of a second); None whenever the chain could answer otherwise (OIDC variables set, the
+    CLI profile disabled, no such file or profile, another mode, a blank or non-text field, a
+    malformed file): then the chain itself is asked, as before. (key id, secret, token, the
+    chain's name for the link)."""
+    from maxjob import config
+
+    env = os.environ
+    if env.get(ENV_KEY_ID) or env.get(ENV_KEY_SECRET) or any(env.get(name) for name in _OIDC):
+        return None  # (the environment's keys would be the chain's first answer)
+    if env.get("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "false").lower() == "true":
+        return None
+    if home is None and not env.get("HOME"):
+        return None  # the package would look elsewhere for the home directory
+    try:
+        document = config.load_aliyun_config(home)
+    except UsageError:
+        return None
+    if document is None:
+        return None
+    name = profile or env.get(ENV_PROFILE) or document.get("current")
+    entries = document.get("profiles")
+    if not name or not isinstance(entries, list):
+        return None
+    entry = next((e for e in entries if isinstance(e, dict) and e.get("name") == name), None)
+    mode = entry.get("mode") if entry is not None else None
+    if entry is None or mode not in _STATIC_MODES:
+        return None
+    fields = ["access_key_id", "access_key_secret"] + (["sts_token"] if mode == "StsToken" else [])
+    values = [entry.get(field) for field in fields]
+    if not all(isinstance(value, str) and value for value in values):
+        return None
+    token = values[2] if mode == "StsToken" else None
+    link = _STATIC_MODES[str(mode)]
+    chain = f"cli_profile/{link}" if profile else f"default/cli_profile/{link}"
+    return str(values[0]), str(values[1]), token, chain
 
 
 def _check_cli_profile(profile: str | None, home: Path | None) -> None:

@@ -3,6 +3,7 @@ no test imports the chain's network paths), with short hints and clean errors.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator
@@ -350,3 +351,124 @@ def test_the_chain_giving_a_key_id_that_cannot_go_in_a_header_is_a_usage_error(
     use_chain(monkeypatch, Chain(FakeCredential("id\u00e9", "s")))
     with pytest.raises(UsageError):
         resolve(None, {})
+
+
+# The aliyun CLI's AK and StsToken profiles, read without the package (as its chain reads them)
+
+AK_PROFILE = {"name": "dev", "mode": "AK", "access_key_id": "ak-id", "access_key_secret": "ak-s"}
+STS_PROFILE = {
+    "name": "temp",
+    "mode": "StsToken",
+    "access_key_id": "STS.sts-id",
+    "access_key_secret": "sts-s",
+    "sts_token": "sts-token",
+}
+
+
+def cli_file(home: Path, *profiles: dict[str, object], current: str | None = "dev") -> None:
+    (home / ".aliyun").mkdir(exist_ok=True)
+    document: dict[str, object] = {"profiles": list(profiles)}
+    if current is not None:
+        document["current"] = current
+    (home / ".aliyun" / "config.json").write_text(json.dumps(document))
+
+
+def test_an_ak_profile_is_read_without_asking_the_chain(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    never_chain(monkeypatch)
+    cli_file(tmp_path, AK_PROFILE, STS_PROFILE)
+    found = credentials.resolve(None, {}, home=tmp_path)
+    assert found == Credentials(
+        "ak-id", "ak-s", None, "the default credentials chain (default/cli_profile/static_ak)"
+    )
+
+
+def test_an_sts_profile_named_by_the_environment_comes_with_its_token(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    never_chain(monkeypatch)
+    cli_file(tmp_path, AK_PROFILE, STS_PROFILE)
+    monkeypatch.setenv(ENV_PROFILE, "temp")
+    found = credentials.resolve(None, {ENV_PROFILE: "temp"}, home=tmp_path)
+    assert (found.access_key_id, found.security_token) == ("STS.sts-id", "sts-token")
+    named = credentials.resolve("temp", {}, home=tmp_path)
+    assert named.source == "profile 'temp' (cli_profile/static_sts)"
+
+
+@pytest.mark.parametrize(
+    ("why", "variables", "profile"),
+    [
+        ("OIDC comes first in the chain", {"ALIBABA_CLOUD_ROLE_ARN": "acs:ram::1:role/r"}, {}),
+        ("the CLI profile is disabled", {"ALIBABA_CLOUD_CLI_PROFILE_DISABLED": "TRUE"}, {}),
+        ("a role to assume", {}, {"mode": "RamRoleArn", "ram_role_arn": "acs:ram::1:role/r"}),
+        ("a blank secret", {}, {"access_key_secret": ""}),
+        ("a secret that is not text", {}, {"access_key_secret": 12345}),
+        ("an STS profile without its token", {}, {"mode": "StsToken"}),
+    ],
+)
+def test_anything_but_a_plain_key_in_the_file_is_left_to_the_chain(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    why: str,
+    variables: dict[str, str],
+    profile: dict[str, object],
+) -> None:
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    cli_file(tmp_path, {**AK_PROFILE, **profile})
+    chain = use_chain(monkeypatch, Chain(FakeCredential("chain-id", "chain-secret")))
+    with contextlib.suppress(UsageError):  # (a number for a secret is one, as before)
+        assert credentials.resolve(None, {}, home=tmp_path).access_key_id == "chain-id", why
+    assert chain.calls == [None], why
+
+
+def test_no_current_profile_and_a_malformed_file_are_left_to_the_chain(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    chain = use_chain(monkeypatch, Chain(FakeCredential("chain-id", "chain-secret")))
+    cli_file(tmp_path, AK_PROFILE, current=None)
+    assert credentials.resolve(None, {}, home=tmp_path).access_key_id == "chain-id"
+    (tmp_path / ".aliyun" / "config.json").write_text("{not json")
+    with pytest.raises(UsageError, match="not valid JSON"):  # what the chain's failure says
+        use_chain(monkeypatch, Chain(error=ValueError("bad file")))
+        credentials.resolve(None, {}, home=tmp_path)
+    assert chain.calls == [None]
+
+
+CROSS_CHECK = """
+import json, sys
+from maxjob import credentials
+found = credentials.resolve(sys.argv[1] or None, {})
+imported = "alibabacloud_credentials" in sys.modules
+asked = credentials._ask_chain(sys.argv[1] or None)
+print(json.dumps([list(found), imported, [asked.access_key_id, asked.access_key_secret,
+                  asked.security_token or None, asked.provider_name]]))
+"""
+
+
+@pytest.mark.parametrize("profile", ["", "temp", "dev"])
+def test_the_profile_read_here_is_what_the_package_itself_reads(
+    tmp_path: Path, profile: str
+) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import clean_environ
+
+    cli_file(tmp_path, AK_PROFILE, STS_PROFILE)
+    env = {**clean_environ(tmp_path), "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"}
+    if profile:
+        env[ENV_PROFILE] = profile  # (the package reads it when it is imported)
+    done = subprocess.run(
+        [sys.executable, "-c", CROSS_CHECK, profile],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    found, imported, asked = json.loads(done.stdout)
+    assert not imported  # the third of a second is not paid
+    assert found[:3] == asked[:3]
+    assert found[3].endswith(f"({asked[3]})")
