@@ -522,7 +522,8 @@ class Gatherer:
     # -- running and finished -------------------------------------------------------------------
 
     def running(self) -> None:
-        figures = job_figures(self.job, datetime.fromtimestamp(self.now, UTC))
+        # The API's own figures: the evidence carries them under the API's field names.
+        figures = job_figures(self.job, datetime.fromtimestamp(self.now, UTC), precise=False)
         if figures.waited is None:
             return
         self.add(
@@ -536,7 +537,7 @@ class Gatherer:
 
     def finished(self) -> None:
         job = self.job
-        figures = job_figures(job, datetime.fromtimestamp(self.now, UTC))
+        figures = job_figures(job, datetime.fromtimestamp(self.now, UTC), precise=False)
         phases = [
             (name, value)
             for name, value in (("waiting", figures.waited), ("running", figures.ran))
@@ -657,7 +658,7 @@ def _stage_reason(
     if stage.name == FINISHED:
         outcome = job.outcome.value if job.outcome else "ended"
         ended = f" at {when(stage.since)}" if stage.since else ""
-        total = job_figures(job).total
+        total = job_figures(job, precise=False).total
         after = f", after {duration(total)} in all" if total is not None else ""
         text = f"Finished: {outcome}{ended}{after}{says}."
     else:

@@ -107,7 +107,9 @@ class Run(NamedTuple):
 
     @classmethod
     def of(cls, job: JobInfo, now: datetime) -> Run:
-        figures = job_figures(job, now)
+        # The API's whole seconds: this run is compared with runs read from ListJobInfos, and
+        # csv/plain write the figures under the API's field names.
+        figures = job_figures(job, now, precise=False)
         return cls(
             job=job,
             outcome=outcome_of(job),

@@ -136,8 +136,8 @@ def classify(
         return CredentialsError(what, hint=permission_hint(operation, region), **common)
     if c in _NOT_FOUND_CODES or (status == 404 and not c.startswith("InvalidApi")):
         where = f" in region {region}" if region else ""
-        # The service's message, unless it only says again that the thing does not exist.
-        said = "" if _ONLY_NOT_FOUND.match(what) else f": {what}"
+        # The service's message, unless it only says again that this very thing does not exist.
+        said = "" if _repeats_not_found(what, operation.subject) else f": {what}"
         return NotFoundError(
             f"{operation.subject or operation.action} not found{where}{said}",
             hint="check the id and the region: jobs and quotas are looked up in one region",
@@ -156,11 +156,18 @@ def classify(
     return MaxjobError(what, **common)
 
 
-# "Job x does not exist.", "This object does not exist.", "Quota not found": nothing to add.
-_ONLY_NOT_FOUND = re.compile(
-    r"(?:this |the )?(?:\w+ )?(?:\S+ )?(?:does not exist|not found|is not found)\.?\s*$",
-    re.IGNORECASE,
-)
+def _repeats_not_found(message: str, subject: str) -> bool:
+    """Whether the service's 404 message only says that the subject asked for (`job j1`,
+    `quota q`) does not exist: "Job j1 does not exist.", "This object does not exist.". One that
+    names something else ("Project p does not exist.", "Quota q_parent is not found") is kept."""
+    kind, _, name = subject.partition(" ")
+    if kind not in ("job", "quota") or not name:
+        return False
+    pattern = (
+        rf"(?:(?:this |the )?(?:object|{kind}|instance)(?: {re.escape(name)})?|{re.escape(name)})"
+        r" (?:does not exist|is not found|was not found|not found)\.?"
+    )
+    return re.fullmatch(pattern, message.strip(), re.IGNORECASE) is not None
 
 
 def permission_hint(operation: Operation, region: str | None) -> str:

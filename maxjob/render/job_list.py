@@ -2,7 +2,9 @@
 `csv` lines. No rich (the `table` is in `list_table`).
 
 A row's figures are `info`'s: the item is read as a `JobInfo` and its durations come from
-`phases.job_figures` at the listing's frozen `now`, so a job reads the same in `list` and `info`.
+`phases.job_figures` at the listing's frozen `now`, so a job reads the same in `list` and `info`
+to the second (an item has no substatuses, whose sub-second times `info` may refine a finished
+job's whole seconds with: 4.5s there is 4s here, the API's `runningTime`).
 Every server string is sanitised here (`display`), never in `json`.
 """
 

@@ -63,13 +63,14 @@ def job_end(job: JobInfo, now: datetime | None) -> datetime | None:
     return now or datetime.now(UTC)
 
 
-def phases(job: JobInfo, now: datetime | None = None) -> list[Span]:
+def phases(job: JobInfo, now: datetime | None = None, *, precise: bool = True) -> list[Span]:
     """Waiting (submitted to started) and running (started to the end or now), at the
-    substatuses' precision where they pin the API's whole seconds down (see `precise_times`)."""
+    substatuses' precision where they pin the API's whole seconds down (see `precise_times`);
+    `precise=False`: at the API's whole seconds, as a job without substatuses reads."""
     end = job_end(job, now)
     start = job.submitted_at
     running = job.running_at
-    refined = precise_times(job)
+    refined = precise_times(job) if precise else None
     if refined is not None:
         start, running = refined[0], refined[1]
         end = refined[2] if job.is_finished else end
@@ -212,15 +213,17 @@ class Figures:
         return share if 0 <= share <= 1 else None
 
 
-def job_figures(job: JobInfo, now: datetime | None = None) -> Figures:
-    """The job's figures at `now` (default: the clock, read once)."""
+def job_figures(job: JobInfo, now: datetime | None = None, *, precise: bool = True) -> Figures:
+    """The job's figures at `now` (default: the clock, read once). `precise=False`: the API's
+    own whole-second figures, where a figure is compared with other jobs' (ListJobInfos has no
+    substatuses) or stands under the API's field name."""
     clock = now or datetime.now(UTC)
-    spans = phases(job, clock)
+    spans = phases(job, clock, precise=precise)
     waiting = next((s.seconds for s in spans if s.label == "waiting"), None)
     running = next((s for s in spans if s.label == "running"), None)
     started = running is not None or _started(job)
     since: float | None = None
-    refined = precise_times(job)
+    refined = precise_times(job) if precise else None
     waited: float | None
     ran: float | None
     total: float | None

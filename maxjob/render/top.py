@@ -71,7 +71,11 @@ class Frame(NamedTuple):
     def quota_type(self) -> str | None:
         if self.capacity.billing:
             return self.capacity.billing
-        kinds = {job.raw.get("quotaType") for job in self.snapshot.jobs}
+        # One type however the jobs spell it (payasyougo, PayAsYouGo: one pay-as-you-go).
+        kinds = {
+            quota_kind(kind) if isinstance(kind, str) else kind
+            for kind in (job.raw.get("quotaType") for job in self.snapshot.jobs)
+        }
         kinds.discard(None)
         kind = kinds.pop() if len(kinds) == 1 else None
         return kind if isinstance(kind, str) else None

@@ -14,7 +14,7 @@ def duration(seconds: float | None) -> str:
         return ""
     if seconds < 0:
         return "-" + duration(-seconds)
-    if seconds < 10 and seconds != int(seconds):
+    if round(seconds, 1) < 10 and seconds != int(seconds):
         return f"{seconds:.1f}s"
     total = round(seconds)
     days, rest = divmod(total, 86400)

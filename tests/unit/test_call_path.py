@@ -329,20 +329,31 @@ def test_a_404_names_the_operations_subject(operation: Operation, subject: str) 
 
 
 @pytest.mark.parametrize(
-    ("said", "shown"),
+    ("operation", "said", "kept"),
     [
-        ("Job j1 does not exist.", ""),
-        ("This object does not exist.", ""),
-        ("quota not found", ""),
-        ("Job j1 does not exist in project sales.", ": Job j1 does not exist in project sales."),
-        ("The job was deleted by its owner", ": The job was deleted by its owner"),
+        (GET, "Job j1 does not exist.", False),
+        (GET, "This object does not exist.", False),
+        (GET, "job not found", False),
+        (GET, "j1 was not found", False),
+        (GET, "Job j1 does not exist in project sales.", True),
+        (GET, "Project nosuchproj does not exist.", True),
+        (GET, "Tenant 12345 not found", True),
+        (GET, "The specified api is not found", True),
+        (GET, "Job j2 does not exist.", True),
+        (GET, "The job was deleted by its owner", True),
+        (operations.query_quota("os_bigdata"), "Quota os_bigdata is not found", False),
+        (operations.query_quota("os_bigdata"), "Quota os_bigdata_p is not found", True),
+        (operations.query_quota("os_bigdata"), "Tenant 4784 not found", True),
+        (LIST, "Project nosuch does not exist.", True),
+        (LIST, "This object does not exist.", True),
     ],
 )
-def test_a_404_keeps_the_services_message_only_when_it_adds_to_not_found(
-    said: str, shown: str
+def test_a_404_drops_the_services_message_only_when_it_repeats_the_subject_is_missing(
+    operation: Operation, said: str, kept: bool
 ) -> None:
-    error = refused(GET, 404, {**NOT_FOUND, "errorMsg": said})
-    assert error.message == f"job j1 not found in region {REGION}{shown}"
+    error = refused(operation, 404, {**NOT_FOUND, "errorMsg": said})
+    assert error.message.endswith(f": {said}") is kept, error.message
+    assert said in error.message or error.message.endswith(f"not found in region {REGION}")
 
 
 # -- (e) the retry policy, a pure function ---------------------------------------------------------

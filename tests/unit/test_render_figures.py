@@ -299,3 +299,35 @@ def test_a_quota_type_reads_as_words_where_people_read_it(kind: str | None, show
     from maxjob.render.units import quota_kind
 
     assert quota_kind(kind) == shown
+
+
+def test_where_figures_are_compared_or_named_as_api_fields_they_are_the_apis() -> None:
+    from maxjob import diagnosis
+    from maxjob.errors import ServiceError
+    from maxjob.history_stats import Run
+
+    class Refusing:
+        """A client that answers nothing: `why` then says what it could not see."""
+
+        def __getattr__(self, name: str) -> Any:
+            def refuse(*args: Any, **kwargs: Any) -> Any:
+                raise ServiceError("no answer")
+
+            return refuse
+
+    job = JobInfo.from_api(_demo_like())
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert job_figures(job, now).ran == 4.5  # what info shows
+    run = Run.of(job, now)  # history: against runs read from ListJobInfos, in whole seconds
+    assert (run.waited, run.ran, run.total) == (5, 4, 9)
+    explained = diagnosis.explain(Refusing(), job, now=now.timestamp())  # type: ignore[arg-type]
+    phase = next(reason for reason in explained.reasons if reason.kind == "phase")
+    assert (phase.evidence["runningTime"], phase.evidence["totalTime"]) == (4, 9)
+    assert "after 9s in all" in explained.reasons[0].text
+
+
+@pytest.mark.parametrize(("seconds", "shown"), [(9.94, "9.9s"), (9.96, "10s"), (9.5, "9.5s")])
+def test_just_under_ten_seconds_reads_as_ten_seconds_do(seconds: float, shown: str) -> None:
+    from maxjob.render.units import duration
+
+    assert duration(seconds) == shown

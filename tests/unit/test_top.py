@@ -469,3 +469,16 @@ def test_pay_as_you_go_says_shared_pool_and_shares_of_cores_in_use(emulated: Emu
     assert "etl_payg · pay-as-you-go · level-1 etl_payg_p" in text
     assert "pay-as-you-go: a shared pool, no capacity of its own" in text
     assert "share: of the cores in use (capacity unknown)" in text
+
+
+def test_one_quota_type_however_the_jobs_spell_it() -> None:
+    jobs = tuple(
+        QuotaJob.from_snapshot({"instanceId": f"j{n}", "quotaType": kind})
+        for n, kind in enumerate(["payasyougo", "PayAsYouGo", "payasyougo"])
+    )
+    frame = render.Frame("q", Snapshot("q", SNAPSHOTS, 1, 61, jobs), Capacity("q"))
+    assert frame.quota_type == "pay-as-you-go"
+    mixed = (*jobs, QuotaJob.from_snapshot({"instanceId": "s", "quotaType": "subscription"}))
+    assert (
+        render.Frame("q", Snapshot("q", SNAPSHOTS, 1, 61, mixed), Capacity("q")).quota_type is None
+    )
