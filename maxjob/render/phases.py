@@ -99,9 +99,10 @@ def phases(job: JobInfo, now: datetime | None = None, *, precise: bool = True) -
 _SECOND = timedelta(seconds=1)
 
 
-def precise_times(job: JobInfo) -> tuple[datetime, datetime, datetime | None] | None:
-    """Submitted, started and (finished) ended, in the substatuses' microseconds, where they
-    agree with the API's whole seconds; else None, and the API's times stand.
+def precise_times(job: JobInfo) -> tuple[datetime, datetime | None, datetime | None] | None:
+    """Submitted, started (None: not yet) and (finished) ended, in the substatuses'
+    microseconds, where they agree with the API's whole seconds; else None, and the API's times
+    stand.
 
     The API gives these times and the durations between them in whole seconds; substatus start
     times have microseconds. Shown side by side, a job could wait "5s" in its phases and "5.4s"
@@ -111,16 +112,24 @@ def precise_times(job: JobInfo) -> tuple[datetime, datetime, datetime | None] | 
     API gives is the refined one to within a second (however the service rounds).
     """
     starts = [sub.start_time for sub in job.sub_statuses_in_order if sub.start_time is not None]
-    if not starts or job.submitted_at is None or job.running_at is None:
+    if not starts or job.submitted_at is None:
         return None
 
     def within(whole: datetime) -> list[datetime]:
         return [t for t in starts if timedelta(0) <= t - whole < _SECOND]
 
-    submitted, started = within(job.submitted_at), within(job.running_at)
-    if not submitted or submitted[0] != starts[0] or len(started) != 1:
+    submitted = within(job.submitted_at)
+    if not submitted or submitted[0] != starts[0]:
         return None
-    begun, running = submitted[0], started[0]
+    begun = submitted[0]
+    if job.running_at is None:
+        # Still waiting: its first substatus is when it was submitted (its wait is counted
+        # from there, as the substatus bars are); ended without a start: the API's times.
+        return None if job.is_finished else (begun, None, None)
+    started = within(job.running_at)
+    if len(started) != 1:
+        return None
+    running = started[0]
     if running < begun:
         return None
     ended: datetime | None = None
@@ -227,11 +236,12 @@ def job_figures(job: JobInfo, now: datetime | None = None, *, precise: bool = Tr
     waited: float | None
     ran: float | None
     total: float | None
-    if job.is_finished and refined is not None and refined[2] is not None:
+    begun, started_at, ended_at = refined or (None, None, None)
+    if job.is_finished and begun and started_at and ended_at:
         # The substatuses' precision, the API's figures to within a second (`precise_times`).
-        waited = (refined[1] - refined[0]).total_seconds()
-        ran = (refined[2] - refined[1]).total_seconds()
-        total = (refined[2] - refined[0]).total_seconds()
+        waited = (started_at - begun).total_seconds()
+        ran = (ended_at - started_at).total_seconds()
+        total = (ended_at - begun).total_seconds()
     elif job.is_finished:
         waited = _first(job.waiting_time, waiting)
         ran = _first(job.running_time, running.seconds if running else None)

@@ -331,3 +331,16 @@ def test_just_under_ten_seconds_reads_as_ten_seconds_do(seconds: float, shown: s
     from maxjob.render.units import duration
 
     assert duration(seconds) == shown
+
+
+def test_a_waiting_job_waits_from_its_first_substatus_as_its_bars_do() -> None:
+    data = _demo_like(status="waiting", jobSubStatusList=_demo_like()["jobSubStatusList"][:2])
+    for field in ("runningAtTime", "endAtTime", "runningTime", "totalTime", "waitingTime"):
+        data.pop(field)
+    job = JobInfo.from_api(data)
+    now = datetime.fromtimestamp(1_000_050, UTC)  # submitted at 46 (first substatus 46.75)
+    figures = job_figures(job, now)
+    assert figures.waited == 3.25 and figures.since == 3.25
+    first = figures.sub_statuses[0][1]
+    assert figures.phases[0].start == first.start  # the Waiting bar starts with the 1010 bar
+    assert job_figures(job, now, precise=False).waited == 4  # the API's whole second
