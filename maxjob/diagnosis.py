@@ -468,7 +468,7 @@ class Gatherer:
             text = "No waiting job is ahead of it"
         behind = len(waiting) - len(queue.ahead)
         text += f"; it is #{queue.position} in line" + (
-            f", {behind} more wait behind it" if behind > 0 else ""
+            f", {behind} more {'waits' if behind == 1 else 'wait'} behind it" if behind > 0 else ""
         )
         if capacity.scheduler is None:
             text += (

@@ -408,7 +408,9 @@ def mask_header(name: str, value: str) -> str:
 
 def _gave_up(error: TransientError, how: str) -> ServiceError:
     return ServiceError(
-        f"{error.message} ({how})" if error.code is None else f"{error.message}, {how}",
+        f"{error.message} ({how})"
+        if error.code is None
+        else f"{error.message.rstrip().removesuffix('.')}, {how}",
         code=error.code,
         request_id=error.request_id,
         hint=error.hint,

@@ -41,7 +41,7 @@ def _duration(text: str | float) -> float:
 def _request_timeout(text: str | float) -> float:
     seconds = _duration(text)
     if not 0 < seconds <= 3600:
-        raise typer.BadParameter(f"{text!r} is not between 0 and 1h (3600 s)")
+        raise typer.BadParameter(f"{text!r}: must be more than 0 and at most 1h (3600 s)")
     return seconds
 
 

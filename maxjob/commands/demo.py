@@ -24,8 +24,8 @@ That was maxjob against its built-in emulator. To use it for real:
   maxjob info <instanceId>                     # or paste a Logview link
   maxjob wait <instanceId> && echo done        # in CI: exit status = outcome
 
-Try more here: maxjob emulator, then in another shell
-maxjob info finished (or failed, progress-1, ...)"""
+Try more here: run maxjob emulator, export the variables it prints in
+another shell, then: maxjob info finished (or failed, progress-1, ...)"""
 
 
 def run(streams: Streams, *, interval: float = 1.0) -> int:

@@ -371,9 +371,15 @@ class _Kill:
         if isinstance(error, ServiceError | ResponseError):
             # A timeout, a reset, a 5xx, an unreadable answer: the kill may have arrived.
             target.stage = Stage.UNCERTAIN
+            answered = "no answer" if error.http_status is None else "an error answer"
+            follow = (
+                f"; following the job's status for up to {duration(self.options.wait_timeout)}"
+                if self.options.wait and self.options.wait_timeout > 0
+                else "; reading the job's status instead"
+            )
             self.streams.warn(
-                f"{target.instance_id}: no answer to the kill: {error.one_line()}; "
-                "reading the job's status instead"
+                f"{target.instance_id}: the kill got {answered} and may or may not have been "
+                f"done: {error.one_line()}{follow}"
             )
             if self.reread(target) and (target.job_ended or not self.options.wait):
                 target.done = True

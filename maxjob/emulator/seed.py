@@ -533,7 +533,7 @@ def _runs(
     jobs = [
         story(
             name,
-            {**base, "inputBytes": gib * GIB},
+            {**base, "inputBytes": round(gib * GIB)},
             submitted=submitted,
             wait=wait,
             run=run,
@@ -544,7 +544,7 @@ def _runs(
     for day, (wait, run, gib, outcome) in enumerate(earlier, start=1):
         run_spec = story(
             f"{name}-r{day:02d}",
-            {**base, "inputBytes": gib * GIB},
+            {**base, "inputBytes": round(gib * GIB)},
             submitted=submitted + day * DAY,
             wait=wait,
             run=run,

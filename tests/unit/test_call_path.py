@@ -559,3 +559,13 @@ def test_a_total_within_the_first_page_asks_for_no_more() -> None:
     handler, asked, _, _ = page_handler(7, 10)
     assert list(run_pages(handler)) == [expected_page(1, 7)]
     assert asked == [1]
+
+
+def test_a_service_message_ending_in_a_full_stop_reads_cleanly_after_the_last_attempt() -> None:
+    unavailable = answer(
+        503, {"Code": "ServiceUnavailable", "Message": "The request has failed due to a failure."}
+    )
+    _, handler = scripted(unavailable)
+    with pytest.raises(ServiceError) as caught:
+        make_client(handler, max_attempts=1).call(KILL)
+    assert caught.value.message == "The request has failed due to a failure, after 1 attempt"

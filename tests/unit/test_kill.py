@@ -321,7 +321,7 @@ def test_a_lost_answer_is_never_sent_again_the_status_is_read_instead() -> None:
     assert client.kills == [("a", "p1")]
     assert lines(out)[0][:2] == ["a", "cancelled"]
     assert "the kill's answer was lost" in lines(out)[0][2]
-    assert "reading the job's status instead" in err_of(out)
+    assert "following the job's status for up to 1m 00s" in err_of(out)
 
 
 def test_a_lost_answer_and_a_job_that_still_runs_is_the_error() -> None:
