@@ -44,8 +44,10 @@ COLUMNS = (
     "share",
     "submittedAtTime",
 )
-# Lines of the live view that are not rows: the header, the table's heading, the footer.
-CHROME_LINES = 7
+# Lines of the live view that are not rows or the header: the blank line and the table's
+# heading above the rows, "… N more", the share line, the blank line before the footer and one to
+# spare (the footer's own lines are counted as they wrap).
+CHROME_LINES = 6
 
 
 class Frame(NamedTuple):
@@ -263,14 +265,20 @@ def top_view(
     ]
     jobs = frame.jobs
     shown = jobs
+    screen = min(width, MAX_WIDTH)
     if height is not None:
-        room = max(height - len(parts) - CHROME_LINES, 1)
+        # Lines as they wrap on this screen, so that the footer with the keys stays in view.
+        header = sum(_lines(text, screen) for text, _ in header_lines(frame, now=now, utc=utc))
+        keys = _lines(footer(frame), screen) if frame.interval is not None else 0
+        room = max(height - header - keys - CHROME_LINES, 1)
         shown = jobs[:room] if len(jobs) > room else jobs
+    share_shown = False
     if jobs:
         rows = [cells(job, frame) for job in shown]
         widths = column_widths(rows, min(width, MAX_WIDTH), keep=SORT_COLUMNS.get(frame.sort))
         table = Table(box=None, padding=(0, 1), pad_edge=False, header_style="bold")
         kept = [index for index, size in enumerate(widths) if size]
+        share_shown = HEADINGS.index("SHARE") in kept
         for index in kept:
             table.add_column(
                 HEADINGS[index],
@@ -286,7 +294,7 @@ def top_view(
         parts.append(table)
         if len(shown) < len(jobs):
             parts.append(Text(f"… {len(jobs) - len(shown)} more", style="dim"))
-    if jobs:
+    if share_shown:  # (what the SHARE column is a share of)
         parts.append(Text(share_basis(frame), style="dim"))
     if frame.interval is not None:
         parts.append(Text(""))
@@ -331,6 +339,13 @@ def column_widths(rows: Sequence[Cells], width: int, *, keep: int | None = None)
     if total() > width:  # the id itself is cut, never the state
         widths[0] = max(widths[0] - (total() - width), 4)
     return widths
+
+
+def _lines(text: str, width: int) -> int:
+    """How many lines `text` takes on a screen `width` columns wide."""
+    from rich.cells import cell_len
+
+    return max(1, -(-cell_len(text) // max(width, 1)))
 
 
 def _cell(value: str) -> Text:

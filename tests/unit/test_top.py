@@ -457,6 +457,22 @@ def test_a_short_screen_shows_as_many_rows_as_fit_and_says_how_many_more(
     assert len(text.rstrip("\n").splitlines()) <= 16
 
 
+@pytest.mark.parametrize(("width", "height"), [(60, 12), (50, 14), (80, 12), (120, 16)])
+def test_a_short_narrow_screen_keeps_the_keys_in_view(
+    emulated: Emulated, width: int, height: int
+) -> None:
+    text = _draw(_frame(emulated, interval=30.0), width=width, height=height)
+    lines = text.rstrip("\n").splitlines()
+    assert len(lines) <= height, text
+    assert "q quit" in text and " more" in text
+
+
+@pytest.mark.parametrize("width", [50, 60, 80, 120])
+def test_the_share_line_comes_only_with_the_share_column(emulated: Emulated, width: int) -> None:
+    text = _draw(_frame(emulated), width=width)
+    assert ("SHARE" in text.split()) == ("share: of the 200-core capacity" in text), text
+
+
 def test_the_live_footer_names_the_keys(emulated: Emulated) -> None:
     text = _draw(_frame(emulated, interval=30.0, sort="wait"), width=120)
     assert text.rstrip().splitlines()[-1] == (
