@@ -31,6 +31,10 @@ if TYPE_CHECKING:
     from maxjob.api.client import MaxComputeClient
 
 FORMATS = ("plain", "json", "jsonl", "markdown")
+# On a terminal: the ids' column at most this wide (a longer id pushes its line out), and the
+# outcome's ("not waited for").
+ID_COLUMN = 40
+WORD_COLUMN = 14
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -233,6 +237,13 @@ class _Loop:
         self.streams, self.fmt, self.jq = streams, fmt, jq
         self.warned: set[str] = set()
         self.status_shown = False
+        # On a terminal the lines are read by a person: columns aligned with spaces (in a pipe,
+        # tab-separated, as documented).
+        self.id_column = (
+            min(ID_COLUMN, max(len(display(i)) for i in order))
+            if order and streams.out_is_terminal
+            else 0
+        )
         for waited in jobs.values():
             if waited.error is not None:
                 self.streams.error(waited.error, prefix=f"{display(waited.instance_id)}: ")
@@ -300,7 +311,12 @@ class _Loop:
         if self.fmt.name == "plain":
             status = display(waited.job.status) if waited.job else ""
             detail = waited.error.one_line() if waited.error else status
-            self.streams.write(f"{display(waited.instance_id)}\t{waited.word}\t{display(detail)}\n")
+            fields = (display(waited.instance_id), waited.word, display(detail))
+            if self.id_column:
+                shown = f"{fields[0]:<{self.id_column}}  {fields[1]:<{WORD_COLUMN}}  {fields[2]}"
+                self.streams.write(shown.rstrip() + "\n")
+            else:
+                self.streams.write("\t".join(fields) + "\n")
         elif self.fmt.name == "jsonl":
             result = waited.result
             if result is not None:

@@ -287,6 +287,25 @@ def test_a_failed_id_among_several_is_reported_once_on_a_terminal(
     assert "finished" in plain and "Data skew detected" in plain
 
 
+def test_waits_lines_are_aligned_on_a_terminal_and_tab_separated_in_a_pipe(
+    server: Emulator, tmp_path: Path, tty: Any
+) -> None:
+    env = environ(tmp_path, server)
+    process = tty(["wait", "finished", "failed", "--timeout", "0"], env)
+    assert process.wait(15) == 3, process.plain[-1500:]
+    lines = [line for line in process.plain.replace("\r", "").splitlines() if line]
+    assert "\t" not in process.plain
+    assert lines[:2] == [
+        "finished  succeeded       terminated",
+        "failed    failed          failed",
+    ], lines
+    piped = run_maxjob("wait", "finished", "failed", "--timeout", "0", endpoint=server.url)
+    assert piped.out.splitlines()[:2] == [
+        "finished\tsucceeded\tterminated",
+        "failed\tfailed\tfailed",
+    ]
+
+
 # -- 6. wait's status line -------------------------------------------------------------------------
 
 
