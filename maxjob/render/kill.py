@@ -199,6 +199,10 @@ def _cards(jobs: Sequence[tuple[str, JobInfo]], now: datetime) -> list[Renderabl
         grid.add_column(no_wrap=True, style="dim")
         grid.add_column(overflow="fold")
         for label, value in zip(_LABELS, _fields(job, now), strict=True):
+            if label == "running for" and value.plain.startswith("waited "):
+                # Not started: the card says so in its label ("waited 3m", not "running for
+                # waited 3m"), where the table's column shares one heading.
+                label, value = "waited", Text(value.plain.removeprefix("waited "))
             grid.add_row(label, value)
         cards.append(Padding(grid, (0, 0, 0, 2)))
     return cards

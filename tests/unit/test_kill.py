@@ -480,6 +480,15 @@ def test_a_line_fits_and_says_its_result(width: int) -> None:
     assert "error" in text and "hint: grant it" in text
 
 
+def test_a_narrow_card_labels_a_job_that_has_not_started_waited() -> None:
+    from maxjob.render import kill as view
+
+    waiting = JobInfo.from_api({"project": "p", "jobOwner": "o", "status": "waiting",
+                                "submittedAtTime": STARTED})  # fmt: skip
+    text = render(view.confirmation([("w", waiting)], [], where="h", now=NOW, width=60), 60)
+    assert "  waited   12m 30s" in text and "running for" not in text, text
+
+
 def test_running_for() -> None:
     from maxjob.render.kill import running_for
 
