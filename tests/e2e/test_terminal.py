@@ -317,7 +317,7 @@ def test_wait_on_a_terminal_says_what_it_waits_for_then_clears_the_line(
     assert process.wait(15) == 0, process.text[-1500:]
     text = process.text
     last = text.rfind("waiting for quick-1")
-    result = text.find("quick-1\tsucceeded", last)
+    result = text.find("quick-1  succeeded", last)
     assert result > last, repr(text[-600:])
     between = text[last:result]
     assert "\r\x1b[2K" in between or "\x1b[2K" in between, repr(between)
