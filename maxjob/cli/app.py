@@ -46,8 +46,10 @@ class _Help:
 
     def format_epilog(self: Any, ctx: Any, formatter: Any) -> None:
         if self.epilog:
+            from maxjob.cli.epilog import fit
+
             formatter.write_paragraph()
-            for line in self.epilog.splitlines():
+            for line in fit(self.epilog, formatter.width):
                 formatter.write(f"{line}\n" if line else "\n")
 
 
