@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from maxjob.history_stats import Run, Scope, Summary
 from maxjob.render.sanitize import display
-from maxjob.render.units import amount, binary_bytes, duration, human_time, rfc3339
+from maxjob.render.units import amount, binary_bytes, decimal, duration, human_time, rfc3339
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -88,6 +88,11 @@ def _cu(run: Run) -> str:
     return "" if hours is None else amount(hours)
 
 
+def _cu_figure(run: Run) -> str:
+    """CU-hours for `plain` and `csv`: as `list` writes them (`1234.5`, never `1,234`)."""
+    return decimal(run.cu_hours)
+
+
 def _submitted(run: Run, *, utc: bool) -> str:
     moment = run.job.submitted_at
     if moment is None:
@@ -121,7 +126,7 @@ def plain_line(run: Run, *, this: bool) -> str:
         _seconds(run.waited),
         _seconds(run.ran),
         _seconds(run.total),
-        _cu(run) or "-",
+        _cu_figure(run) or "-",
         "-" if run.input_bytes is None else _bytes(run.input_bytes),
         "-" if job.priority is None else str(job.priority),
         text(job.quota_nickname),
@@ -158,7 +163,7 @@ def csv_text(this: Run, earlier: Sequence[Run]) -> str:
                 "" if run.ran is None else _seconds(run.ran),
                 "" if run.total is None else _seconds(run.total),
                 "" if job.cu_usage is None else _number(job.cu_usage),
-                _cu(run),
+                _cu_figure(run),
                 "" if run.input_bytes is None else _bytes(run.input_bytes),
                 "" if job.priority is None else str(job.priority),
                 text(job.quota_nickname),

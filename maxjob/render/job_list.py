@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from maxjob.models import JobInfo, outcome_from_substatus
 from maxjob.render.phases import job_figures
 from maxjob.render.sanitize import display
-from maxjob.render.units import core_hours, rfc3339
+from maxjob.render.units import core_hours, decimal, rfc3339
 
 # A string as long as this is shown cut; `json` has it whole.
 TEXT_LIMIT = 2000
@@ -105,13 +105,6 @@ def _seconds(value: float | None) -> str:
     return "" if value is None else str(round(value))
 
 
-def _decimal(value: float | None, places: int) -> str:
-    if value is None:
-        return ""
-    text = f"{value:.{places}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
-
-
 def _number(value: float | None) -> str:
     if value is None:
         return ""
@@ -129,7 +122,7 @@ def plain_line(row: JobRow) -> str:
         rfc3339(row.submitted) if row.submitted else "",
         _seconds(row.waited),
         _seconds(row.ran),
-        _decimal(row.core_hours, 4),
+        decimal(row.core_hours),
         _number(row.input_bytes),
         row.quota,
     )

@@ -64,6 +64,15 @@ def amount(value: float) -> str:
     return f"{value:.{min(digits, 12)}f}"
 
 
+def decimal(value: float | None, places: int = 4) -> str:
+    """A figure for machines (`plain`, `csv`): at most `places` decimals, no grouping commas,
+    no trailing zeros; empty when unknown."""
+    if value is None:
+        return ""
+    text = f"{value:.{places}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
 def rfc3339(moment: datetime) -> str:
     """UTC, second precision unless the moment has a fraction: `2022-12-27T03:33:33Z`."""
     utc = moment.astimezone(UTC)

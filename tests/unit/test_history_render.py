@@ -68,7 +68,7 @@ def test_plain_is_one_line_a_run_with_fixed_columns_and_no_empty_field() -> None
         "waited": "35",
         "ran": "2460",
         "total": "2495",
-        "cuHours": "21.87",
+        "cuHours": "21.8667",
         "inputBytes": str(40 * GIB),
         "priority": "3",
         "quota": "os_bigdata",
@@ -100,7 +100,7 @@ def test_csv_parses_back_with_the_api_field_names() -> None:
         "2460",
         "2495",
     )
-    assert rows[0]["cuUsage"] == "787.2" and rows[0]["cuHours"] == "21.87"
+    assert rows[0]["cuUsage"] == "787.2" and rows[0]["cuHours"] == "21.8667"
     # A cell a spreadsheet would run as a formula is quoted; commas, quotes and line breaks
     # stay inside their field.
     assert rows[0]["quotaNickname"] == '\'=HYPERLINK("x")'
@@ -247,3 +247,12 @@ def test_a_run_still_going_is_measured_in_whole_seconds_in_plain_and_csv() -> No
     fields = render.plain_line(run, this=True).rstrip("\n").split("\t")
     assert fields[4:7] == ["300", "1200", "1500"]  # not 1200.639
     assert all("." not in field for field in fields[4:7])
+
+
+def test_plain_and_csv_write_cu_hours_as_numbers_without_grouping() -> None:
+    from maxjob.models import JobInfo
+    from maxjob.render.units import decimal
+
+    assert decimal(1234.56789) == "1234.5679" and decimal(2.0) == "2" and decimal(None) == ""
+    big = Run.of(JobInfo.from_api({"instanceId": "b", "cuUsage": 10**7}), NOW)
+    assert render._cu_figure(big) == "277777.7778"  # (amount() would write 277,778)
