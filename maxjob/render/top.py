@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from maxjob.quota import RUNNING_JOBS, Capacity, QuotaJob, Snapshot, ordered
 from maxjob.render.sanitize import display
-from maxjob.render.units import amount, duration, human_time, quota_kind, rfc3339
+from maxjob.render.units import amount, decimal, duration, human_time, quota_kind, rfc3339
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -395,7 +395,7 @@ def records(frame: Frame) -> Iterator[list[str]]:
             _number_field(job.cpu_request),
             _number_field(job.memory_usage),
             _number_field(job.memory_request),
-            "" if part is None else f"{part:.4f}".rstrip("0").rstrip(".") or "0",
+            decimal(part),
             "" if job.submitted_at is None else rfc3339(_utc(job.submitted_at)),
         ]
 
