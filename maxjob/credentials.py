@@ -305,10 +305,31 @@ def _useful_failure(exc: Exception) -> str | None:
         if not reason or any(phrase in reason.lower() for phrase in _NOT_CONFIGURED):
             continue
         place = _PLACES.get(provider)
-        text = f"{place}: {reason}" if place else " ".join(failure.split())
+        text = _scrubbed(f"{place}: {reason}" if place else " ".join(failure.split()))
         short = textwrap.shorten(text, width=_DETAIL_WIDTH, placeholder=" …")
         return None if short == "…" else short  # "…" alone: not even the first word fits
     return None
+
+
+# What a link's reason may carry that is not for the terminal: the answer of a credentials
+# server (`... result: {"AccessKeySecret": ...}`), a JSON document, a URL's user, query or
+# fragment (`?token=...`), and `secret=...`-like pairs.
+_ANSWER = re.compile(r"\b(?:result|response|body)\s*:.*", re.IGNORECASE)
+_DOCUMENT = re.compile(r"[{\[].*[}\]]")
+_URL_TAIL = re.compile(r"([a-z][a-z0-9+.-]*://)(?:[^\s/@]*@)?([^\s?#]*)(?:[?#]\S*)?", re.IGNORECASE)
+_PAIR = re.compile(
+    r"(\w*(?:secret|token|password|passwd|signature)[\"']?\s*[=:]\s*)"
+    r"[\"']?[^\s,;\"']+[\"']?",
+    re.IGNORECASE,
+)
+
+
+def _scrubbed(reason: str) -> str:
+    """A chain's reason without anything that may be a secret (see above)."""
+    reason = _ANSWER.sub("(its answer is not shown)", reason)
+    reason = _DOCUMENT.sub("{…}", reason)
+    reason = _URL_TAIL.sub(r"\1\2", reason)
+    return _PAIR.sub(r"\1****", reason)
 
 
 def _ask_chain(profile: str | None) -> object:

@@ -472,3 +472,59 @@ def test_the_profile_read_here_is_what_the_package_itself_reads(
     assert not imported  # the third of a second is not paid
     assert found[:3] == asked[:3]
     assert found[3].endswith(f"({asked[3]})")
+
+
+# A link's reason never carries a secret
+
+LEAKY = {"AccessKeySecret": "TOP-SECRET-VALUE", "SecurityToken": "TOKEN-VALUE", "AccessKeyId": "K"}
+
+
+@pytest.mark.parametrize(("status", "body"), [(200, LEAKY), (403, {"Message": "no", **LEAKY})])
+def test_a_credentials_server_that_echoes_a_secret_is_never_quoted(
+    tmp_path: Path, status: int, body: dict[str, str]
+) -> None:
+    import http.server
+    import threading
+
+    from tests.conftest import run_maxjob
+
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            data = json.dumps(body).encode()  # (no Expiration: the package refuses it)
+            self.send_response(status)
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        uri = f"http://user:pass-word@127.0.0.1:{server.server_port}/creds?token=QUERY-TOKEN#frag"
+        env = {"ALIBABA_CLOUD_CREDENTIALS_URI": uri, "ALIBABA_CLOUD_REGION_ID": "cn-hangzhou"}
+        result = run_maxjob("info", "j1", env=env, keys=False, home=tmp_path, timeout=60)
+    finally:
+        server.shutdown()
+    assert result.code == 4, result.err
+    for secret in ("TOP-SECRET-VALUE", "TOKEN-VALUE", "QUERY-TOKEN", "pass-word"):
+        assert secret not in result.err + result.out, result.err
+    assert "ALIBABA_CLOUD_CREDENTIALS_URI" in result.err or "no credentials" in result.err
+
+
+def test_a_reason_is_scrubbed_of_answers_documents_url_tails_and_secret_pairs() -> None:
+    from maxjob.credentials import _scrubbed
+
+    assert (
+        _scrubbed('from http://h/p result: {"a": 1}') == "from http://h/p (its answer is not shown)"
+    )
+    assert _scrubbed("at https://u:p@h:1/x?token=t#f failed") == "at https://h:1/x failed"
+    assert (
+        _scrubbed("AccessKeySecret=abc; SecurityToken: 'x'")
+        == "AccessKeySecret=****; SecurityToken: ****"
+    )
+    assert (
+        _scrubbed("role arn acs:ram::1:role/r is invalid")
+        == "role arn acs:ram::1:role/r is invalid"
+    )
