@@ -13,6 +13,7 @@ import json
 import math
 import os
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
@@ -155,12 +156,21 @@ def load_aliyun_config(home: Path | None = None) -> dict[str, object] | None:
     """
     path, shown = aliyun_config_file(home)
     try:
-        with path.open("rb") as file:
-            data = file.read(MAX_CONFIG_BYTES + 1)
+        # Without blocking: a FIFO in its place would otherwise wait for a writer forever.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except (FileNotFoundError, NotADirectoryError):
         return None
     except IsADirectoryError:
         raise UsageError(f"{shown} is a directory, not the aliyun CLI's file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {shown}: {exc.strerror or type(exc).__name__}") from None
+    try:
+        with os.fdopen(descriptor, "rb") as file:
+            if stat.S_ISDIR(os.fstat(file.fileno()).st_mode):
+                raise UsageError(f"{shown} is a directory, not the aliyun CLI's file")
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise UsageError(f"{shown} is not a regular file")
+            data = file.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"cannot read {shown}: {exc.strerror or type(exc).__name__}") from None
     if len(data) > MAX_CONFIG_BYTES:

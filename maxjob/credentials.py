@@ -213,6 +213,8 @@ def _static_cli_profile(
         return None
     if home is None and not env.get("HOME"):
         return None  # the package would look elsewhere for the home directory
+    if not _reads_utf8():
+        return None  # the package reads the file in the locale's encoding, maxjob in UTF-8
     try:
         document = config.load_aliyun_config(home)
     except UsageError:
@@ -235,6 +237,14 @@ def _static_cli_profile(
     link = _STATIC_MODES[str(mode)]
     chain = f"cli_profile/{link}" if profile else f"default/cli_profile/{link}"
     return str(values[0]), str(values[1]), token, chain
+
+
+def _reads_utf8() -> bool:
+    """Whether `open()` reads text as UTF-8 here (UTF-8 mode or a UTF-8 locale), as maxjob does."""
+    import codecs
+    import locale
+
+    return codecs.lookup(locale.getpreferredencoding(False)).name == "utf-8"
 
 
 def _check_cli_profile(profile: str | None, home: Path | None) -> None:

@@ -528,3 +528,26 @@ def test_a_reason_is_scrubbed_of_answers_documents_url_tails_and_secret_pairs() 
         _scrubbed("role arn acs:ram::1:role/r is invalid")
         == "role arn acs:ram::1:role/r is invalid"
     )
+
+
+def test_a_fifo_in_place_of_the_cli_file_is_refused_at_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".aliyun").mkdir()
+    os.mkfifo(tmp_path / ".aliyun" / "config.json")  # opening it to read would wait for a writer
+    use_chain(monkeypatch, Chain(error=ValueError("unable to open credentials file")))
+    with pytest.raises(UsageError, match="is not a regular file"):
+        credentials.resolve(None, {}, home=tmp_path)
+
+
+def test_outside_utf_8_the_file_is_left_to_the_chain(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The package reads the file in the locale's encoding: only in UTF-8 do the two agree.
+    import locale
+
+    cli_file(tmp_path, AK_PROFILE)
+    monkeypatch.setattr(locale, "getpreferredencoding", lambda do_setlocale=True: "ANSI_X3.4-1968")
+    chain = use_chain(monkeypatch, Chain(FakeCredential("chain-id", "chain-secret")))
+    assert credentials.resolve(None, {}, home=tmp_path).access_key_id == "chain-id"
+    assert chain.calls == [None]
