@@ -240,7 +240,7 @@ class _Loop:
         # On a terminal the lines are read by a person: columns aligned with spaces (in a pipe,
         # tab-separated, as documented).
         self.id_column = (
-            min(ID_COLUMN, max(len(display(i)) for i in order))
+            min(ID_COLUMN, max(_cells(display(i)) for i in order))
             if order and streams.out_is_terminal
             else 0
         )
@@ -313,7 +313,8 @@ class _Loop:
             detail = waited.error.one_line() if waited.error else status
             fields = (display(waited.instance_id), waited.word, display(detail))
             if self.id_column:
-                shown = f"{fields[0]:<{self.id_column}}  {fields[1]:<{WORD_COLUMN}}  {fields[2]}"
+                pad = " " * max(self.id_column - _cells(fields[0]), 0)
+                shown = f"{fields[0]}{pad}  {fields[1]:<{WORD_COLUMN}}  {fields[2]}"
                 self.streams.write(shown.rstrip() + "\n")
             else:
                 self.streams.write("\t".join(fields) + "\n")
@@ -322,3 +323,10 @@ class _Loop:
             if result is not None:
                 value = text.json_value(waited.instance_id, result)
                 formats.emit_json(self.streams, value, self.jq, compact=True)
+
+
+def _cells(text: str) -> int:
+    """The columns `text` takes on a terminal (a CJK character takes two)."""
+    from rich.cells import cell_len  # (on a terminal only: pipes never pay for rich)
+
+    return cell_len(text)

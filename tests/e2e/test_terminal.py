@@ -353,3 +353,18 @@ def test_a_narrow_timeline_keeps_times_and_durations_whole(
         assert whole in shown, f"{whole!r} is not whole on a 60-column screen:\n{shown}"
     assert shown.count("1h 01m 23s") >= 2, shown
     assert all(len(row) <= 60 for row in screen)
+
+
+def test_waits_columns_hold_with_wide_characters_in_an_id(
+    server: Emulator, tmp_path: Path, tty: Any
+) -> None:
+    from rich.cells import cell_len
+
+    process = tty(["wait", "finished", "作业作业", "--timeout", "0"], environ(tmp_path, server))
+    assert process.wait(15) == 5, process.plain[-1500:]
+    lines = [line for line in process.plain.replace("\r", "").splitlines() if line]
+    rows = [line for line in lines if line.startswith(("finished ", "作业作业 "))]
+    assert len(rows) == 2, lines
+    # The outcome column starts in the same terminal column on both lines.
+    starts = {cell_len(row[: row.index(row.split()[1])]) for row in rows}
+    assert len(starts) == 1, rows
