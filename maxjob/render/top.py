@@ -267,18 +267,20 @@ def top_view(
     shown = jobs
     screen = min(width, MAX_WIDTH)
     if height is not None:
-        # Lines as they wrap on this screen, so that the footer with the keys stays in view.
-        header = sum(_lines(text, screen) for text, _ in header_lines(frame, now=now, utc=utc))
-        keys = _lines(footer(frame), screen) if frame.interval is not None else 0
-        room = max(height - header - keys - CHROME_LINES, 1)
-        shown = jobs[:room] if len(jobs) > room else jobs
+        # Lines as they wrap on this screen, so that the footer with the keys stays in view;
+        # on a screen too short for even one row, none is listed.
+        texts = [text for text, _ in header_lines(frame, now=now, utc=utc)]
+        if frame.interval is not None:
+            texts.append(footer(frame))
+        room = height - _lines(texts, screen) - CHROME_LINES
+        shown = jobs[: max(room, 0)] if len(jobs) > room else jobs
     share_shown = False
     if jobs:
         rows = [cells(job, frame) for job in shown]
         widths = column_widths(rows, min(width, MAX_WIDTH), keep=SORT_COLUMNS.get(frame.sort))
         table = Table(box=None, padding=(0, 1), pad_edge=False, header_style="bold")
         kept = [index for index, size in enumerate(widths) if size]
-        share_shown = HEADINGS.index("SHARE") in kept
+        share_shown = bool(shown) and HEADINGS.index("SHARE") in kept
         for index in kept:
             table.add_column(
                 HEADINGS[index],
@@ -290,10 +292,16 @@ def top_view(
         for job, row in zip(shown, rows, strict=True):
             style = "yellow" if job.queued else None
             table.add_row(*(_cell(row[index]) for index in kept), style=style)
-        parts.append(Text(""))
-        parts.append(table)
+        if shown:
+            parts.append(Text(""))
+            parts.append(table)
         if len(shown) < len(jobs):
-            parts.append(Text(f"… {len(jobs) - len(shown)} more", style="dim"))
+            more = (
+                f"… {len(jobs) - len(shown)} more"
+                if shown
+                else f"{len(jobs)} jobs: no room to list them"
+            )
+            parts.append(Text(more, style="dim"))
     if share_shown:  # (what the SHARE column is a share of)
         parts.append(Text(share_basis(frame), style="dim"))
     if frame.interval is not None:
@@ -318,7 +326,7 @@ def column_widths(rows: Sequence[Cells], width: int, *, keep: int | None = None)
     project shrink first, then whole columns go, least needed first, but never `keep` (the
     column the rows are sorted by)."""
     widths = [
-        max(len(heading), *(len(row[index]) for row in rows))
+        max([len(heading), *(len(row[index]) for row in rows)])
         for index, heading in enumerate(HEADINGS)
     ]
     for name in (3, 4):
@@ -341,11 +349,14 @@ def column_widths(rows: Sequence[Cells], width: int, *, keep: int | None = None)
     return widths
 
 
-def _lines(text: str, width: int) -> int:
-    """How many lines `text` takes on a screen `width` columns wide."""
-    from rich.cells import cell_len
+def _lines(texts: Sequence[str], width: int) -> int:
+    """How many lines `texts` take on a screen `width` columns wide, wrapped at words as rich
+    wraps them."""
+    from rich.console import Console
+    from rich.text import Text
 
-    return max(1, -(-cell_len(text) // max(width, 1)))
+    console = Console(width=max(width, 1), file=io.StringIO(), color_system=None)
+    return sum(len(Text(text).wrap(console, max(width, 1))) for text in texts)
 
 
 def _cell(value: str) -> Text:

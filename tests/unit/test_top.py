@@ -457,14 +457,21 @@ def test_a_short_screen_shows_as_many_rows_as_fit_and_says_how_many_more(
     assert len(text.rstrip("\n").splitlines()) <= 16
 
 
-@pytest.mark.parametrize(("width", "height"), [(60, 12), (50, 14), (80, 12), (120, 16)])
+@pytest.mark.parametrize(
+    ("width", "height", "error"),
+    [(60, 12, None), (50, 14, None), (80, 12, None), (120, 16, None), (53, 18, "y" * 30 + " "),
+     (80, 9, None), (200, 8, None), (75, 15, "x" * 40 + " ")],
+)  # fmt: skip
 def test_a_short_narrow_screen_keeps_the_keys_in_view(
-    emulated: Emulated, width: int, height: int
+    emulated: Emulated, width: int, height: int, error: str | None
 ) -> None:
-    text = _draw(_frame(emulated, interval=30.0), width=width, height=height)
+    extra: dict[str, Any] = {"interval": 30.0}
+    if error:
+        extra.update(error=error * 5, failed_at=0.0)
+    text = _draw(_frame(emulated, **extra), width=width, height=height)
     lines = text.rstrip("\n").splitlines()
     assert len(lines) <= height, text
-    assert "q quit" in text and " more" in text
+    assert "q quit" in text and (" more" in text or "no room to list them" in text), text
 
 
 @pytest.mark.parametrize("width", [50, 60, 80, 120])
