@@ -185,11 +185,20 @@ def job_section(job: JobInfo, *, utc: bool, now: datetime | None = None, level: 
     if rows:
         substatuses = table(
             ("Started", "For", "Code", "Description"),
-            ((r.started, Markdown(r.lasted), r.code, r.description) for r in rows),
+            ((_own_time(r.started), Markdown(r.lasted), r.code, r.description) for r in rows),
             align="lrrl",
         )
         parts += [bold("Substatuses"), "", substatuses]
     return "\n".join(parts)
+
+
+# A time as maxjob writes it (`2025-11-30 02:00:00 UTC`, `...+08:00`, RFC 3339): nothing in it
+# that Markdown reads, so it goes in as it is; a substatus time the service sent unparsed does not.
+_OWN_TIME = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d)?(?: ?(?:UTC|Z|[+-]\d\d:?\d\d))?")
+
+
+def _own_time(text: str) -> Cell:
+    return Markdown(text) if _OWN_TIME.fullmatch(text) else text
 
 
 def _paren(text: str | None) -> str:

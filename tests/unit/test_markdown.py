@@ -290,3 +290,14 @@ def test_any_object_gives_a_well_formed_inert_section(data: dict[str, Any]) -> N
     document = md.tally_document("t", [Waited("x", job=job)], now=NOW)
     assert len(tables(document)[0]) == 3
     inert(document)
+
+
+def test_substatus_times_maxjob_writes_are_plain_and_one_the_service_sent_is_escaped() -> None:
+    subs = [
+        {"code": 1010, "startTime": "2025-11-30 10:00:00.000000 +0800", "description": "a"},
+        {"code": 1032, "startTime": "[x](https://evil.example)", "description": "b"},
+    ]
+    job = JobInfo.from_api({"instanceId": "j", "status": "running", "jobSubStatusList": subs})
+    text = md.job_section(job, utc=True, now=datetime(2025, 11, 30, 3, tzinfo=UTC))
+    assert "| 2025-11-30 02:00:00 UTC |" in text  # nothing in it for Markdown to read
+    assert "](https" not in text and "\\[x\\]" in text
