@@ -143,7 +143,9 @@ def job_section(job: JobInfo, *, utc: bool, now: datetime | None = None, level: 
     parts = [heading(level, job.instance_id or "(no instance id)", Markdown("·"), state), ""]
     glance = at_a_glance(job, figures=figures)
     if glance:
-        parts += [escape(glance), ""]
+        # A finished job's line is maxjob's own figures ("took 26m 11s · 80% of it waiting");
+        # an unfinished one's may quote a diagnosis the service wrote, and is escaped.
+        parts += [Markdown(glance) if job.is_finished else escape(glance), ""]
     current = job.current_sub_status
     substatus = ""
     if current is not None:

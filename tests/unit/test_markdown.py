@@ -301,3 +301,8 @@ def test_substatus_times_maxjob_writes_are_plain_and_one_the_service_sent_is_esc
     text = md.job_section(job, utc=True, now=datetime(2025, 11, 30, 3, tzinfo=UTC))
     assert "| 2025-11-30 02:00:00 UTC |" in text  # nothing in it for Markdown to read
     assert "](https" not in text and "\\[x\\]" in text
+
+
+def test_a_finished_jobs_glance_line_is_its_own_figures_unescaped() -> None:
+    text = md.job_section(JobInfo.from_api(FAILED_DATA), utc=True)
+    assert "took 26m 11s · 80% of it waiting · 1.00 core-hours · 1.2 GiB read" in text
