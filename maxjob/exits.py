@@ -37,10 +37,11 @@ MEANINGS: dict[ExitCode, str] = {
     ExitCode.NOT_FOUND: "job not found",
     ExitCode.UNAVAILABLE: "network or service unavailable after retries",
     ExitCode.CANCELLED: "job cancelled",
-    ExitCode.RUNNING: "job still running (info --exit-status)",
+    ExitCode.RUNNING: "job still running (info --exit-status; kill past --wait-timeout)",
     ExitCode.SLOWER: "history --fail-over: this run is slower than allowed",
     ExitCode.TIMED_OUT: "watch/wait reached --timeout",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+    ExitCode.BROKEN_PIPE: "stdout closed early (| head), as for other Unix tools",
 }
 
 # Worst first: errors outrank outcomes, failure outranks cancellation, timeout, running, success.
