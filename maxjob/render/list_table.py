@@ -105,11 +105,15 @@ def layout(
         )
         natural[column.key] = min(widest, column.cap) if column.cap else widest
     promoted = {SORT_COLUMNS[name] for name in sorted_by if name in SORT_COLUMNS}
+    # RAN before WAITED, unless more of these jobs have waited than have run (a queue).
+    ranks = {column.key: column.rank for column in COLUMNS}
+    if sum(1 for t in texts if t["waited"]) > sum(1 for t in texts if t["ran"]):
+        ranks["waited"], ranks["ran"] = ranks["ran"], ranks["waited"]
 
     def rank(column: Column) -> tuple[int, int]:
         if column.rank <= 1:
             return (0, column.rank)
-        return (1 if column.key in promoted else 2, column.rank)
+        return (1 if column.key in promoted else 2, ranks[column.key])
 
     chosen: dict[str, int] = {}
     used = -GAP

@@ -449,6 +449,20 @@ def test_at_80_columns() -> None:
     ]
 
 
+def test_a_queue_of_waiting_jobs_keeps_waited_over_ran() -> None:
+    items = [
+        {"instanceId": f"q{n}", "status": "waiting", "submittedAtTime": 1764489600 - 60 * n}
+        for n in range(1, 5)
+    ]
+    waiting = [job_list.job_row(item, NOW) for item in items]
+    # Room for one of the two: ID, OUTCOME, SUBMITTED (UTC) and WAITED.
+    waited = max(len("WAITED"), *(len(duration(row.waited)) for row in waiting))
+    width = len("q1  OUTCOME  SUBMITTED (UTC)  ") + waited
+    header = list_table.header_line(list_table.layout(waiting, width, utc=True)).plain.split()
+    assert "WAITED" in header and "RAN" not in header, header
+    assert "RAN" in render(80)[0].split()  # finished jobs: RAN first, as before
+
+
 def test_a_sorted_column_gets_room_first() -> None:
     assert "CU-HOURS" not in render(80)[0]
     assert "CU-HOURS" in render(80, sorted_by=("cuUsage",))[0]
