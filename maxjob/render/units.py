@@ -13,8 +13,9 @@ def duration(seconds: float | None) -> str:
     if seconds is None:
         return ""
     if seconds < 0:
-        return "-" + duration(-seconds)
-    if round(seconds, 1) < 10 and seconds != int(seconds):
+        shown = duration(-seconds)
+        return shown if shown == "0s" else "-" + shown
+    if 0.05 <= round(seconds, 1) < 10 and seconds != int(seconds):
         return f"{seconds:.1f}s"
     total = round(seconds)
     days, rest = divmod(total, 86400)

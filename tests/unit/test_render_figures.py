@@ -326,7 +326,18 @@ def test_where_figures_are_compared_or_named_as_api_fields_they_are_the_apis() -
     assert "after 9s in all" in explained.reasons[0].text
 
 
-@pytest.mark.parametrize(("seconds", "shown"), [(9.94, "9.9s"), (9.96, "10s"), (9.5, "9.5s")])
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (9.94, "9.9s"),
+        (9.96, "10s"),
+        (9.5, "9.5s"),
+        (0.04, "0s"),
+        (0.06, "0.1s"),
+        (-0.04, "0s"),
+        (-3, "-3s"),
+    ],
+)
 def test_just_under_ten_seconds_reads_as_ten_seconds_do(seconds: float, shown: str) -> None:
     from maxjob.render.units import duration
 
