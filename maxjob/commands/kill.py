@@ -241,6 +241,7 @@ class _Kill:
         self.hints_shown: set[str] = set()
         self.warned: set[str] = set()
         self.shown = 0
+        self.requests_shown = 0
         self.collected: list[Any] = []
         self.status_shown = False
         self.width = view.id_width([t.instance_id for t in targets])
@@ -530,7 +531,9 @@ class _Kill:
             else:
                 self.collected.append(value)
         elif request is not None:
-            self.streams.write(view.request_text(request) + "\n")
+            # Requests apart by a blank line, as HTTP messages are written; none after the last.
+            self.streams.write(("\n" if self.requests_shown else "") + view.request_text(request))
+            self.requests_shown += 1
         elif self.options.dry_run:
             # Stdout holds only the requests; what would not be sent is said on stderr.
             if target.stage is Stage.ENDED:

@@ -135,7 +135,7 @@ def test_dry_run_reaches_the_server_with_reads_only(served: Served) -> None:
         f"POST {served.url}/api/v1/jobs/kill\n"
         "x-acs-action: KillJobs\n"
         "content-type: application/json; charset=utf-8\n\n"
-        f'[{{"instanceId":"{job}","projectName":"demo_project"}}]\n\n'
+        f'[{{"instanceId":"{job}","projectName":"demo_project"}}]\n'
     )
     assert served.calls(job) == 0
     assert served.calls(job, "GetJobInfo") == 1

@@ -242,9 +242,17 @@ def test_dry_run_prints_the_requests_and_sends_none() -> None:
         "x-acs-action: KillJobs\n"
         "content-type: application/json; charset=utf-8\n"
         "\n"
-        '[{"instanceId":"a","projectName":"p1"}]\n\n'
+        '[{"instanceId":"a","projectName":"p1"}]\n'
     )
     assert "maxjob: done: already ended, succeeded; not killed" in err_of(out)
+
+
+def test_dry_run_requests_are_apart_by_one_blank_line_and_none_after_the_last() -> None:
+    client = two_running()
+    out = streams()
+    assert run(client, "a", "b", out=out, dry_run=True) == 0
+    requests = out_of(out).split("\n\nPOST ")
+    assert len(requests) == 2 and not out_of(out).endswith("\n\n")
 
 
 def test_dry_run_json_has_the_request_and_no_credential() -> None:
