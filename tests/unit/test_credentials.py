@@ -483,30 +483,18 @@ LEAKY = {"AccessKeySecret": "TOP-SECRET-VALUE", "SecurityToken": "TOKEN-VALUE", 
 def test_a_credentials_server_that_echoes_a_secret_is_never_quoted(
     tmp_path: Path, status: int, body: dict[str, str]
 ) -> None:
-    import http.server
-    import threading
-
     from tests.conftest import run_maxjob
+    from tests.e2e.servers import RecordingServer
 
-    class Answer(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            data = json.dumps(body).encode()  # (no Expiration: the package refuses it)
-            self.send_response(status)
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # (No Expiration: the package refuses the answer, and says what it was.)
+    server = RecordingServer(lambda request: (status, {}, json.dumps(body).encode()))
     try:
-        uri = f"http://user:pass-word@127.0.0.1:{server.server_port}/creds?token=QUERY-TOKEN#frag"
+        uri = f"http://user:pass-word@127.0.0.1:{server.port}/creds?token=QUERY-TOKEN#frag"
         env = {"ALIBABA_CLOUD_CREDENTIALS_URI": uri, "ALIBABA_CLOUD_REGION_ID": "cn-hangzhou"}
         result = run_maxjob("info", "j1", env=env, keys=False, home=tmp_path, timeout=60)
     finally:
-        server.shutdown()
+        server.close()
+    assert server.received, "the chain never asked the credentials server"
     assert result.code == 4, result.err
     for secret in ("TOP-SECRET-VALUE", "TOKEN-VALUE", "QUERY-TOKEN", "pass-word"):
         assert secret not in result.err + result.out, result.err
