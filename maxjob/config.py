@@ -166,9 +166,10 @@ def load_aliyun_config(home: Path | None = None) -> dict[str, object] | None:
         raise UsageError(f"cannot read {shown}: {exc.strerror or type(exc).__name__}") from None
     try:
         with os.fdopen(descriptor, "rb") as file:
-            if stat.S_ISDIR(os.fstat(file.fileno()).st_mode):
+            mode = os.fstat(file.fileno()).st_mode
+            if stat.S_ISDIR(mode):
                 raise UsageError(f"{shown} is a directory, not the aliyun CLI's file")
-            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            if not stat.S_ISREG(mode):
                 raise UsageError(f"{shown} is not a regular file")
             data = file.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
@@ -218,16 +219,18 @@ def _json_type(value: object) -> str:
 
 
 def aliyun_profile(
-    profile: str | None, home: Path | None = None
+    profile: str | None, home: Path | None = None, *, fallback: str | None = "default"
 ) -> tuple[str, dict[str, object]] | None:
-    """The aliyun CLI profile `profile` (else the file's `current`, else `default`) as (name,
-    entry); None when there is no file or no such profile. Raises UsageError as
+    """The aliyun CLI profile `profile` (else the file's `current`, else `fallback`) as (name,
+    entry); None when there is no file, no name or no such profile. Raises UsageError as
     `load_aliyun_config` does."""
     document = load_aliyun_config(home)
     if document is None:
         return None
     current = document.get("current")
-    wanted = profile or (current if isinstance(current, str) else None) or "default"
+    wanted = profile or (current if isinstance(current, str) else None) or fallback
+    if not wanted:
+        return None
     profiles = document.get("profiles")
     for entry in profiles if isinstance(profiles, list) else []:
         if isinstance(entry, dict) and entry.get("name") == wanted:

@@ -216,24 +216,19 @@ def _static_cli_profile(
     if not _reads_utf8():
         return None  # the package reads the file in the locale's encoding, maxjob in UTF-8
     try:
-        document = config.load_aliyun_config(home)
+        # The chain has no default name: without one (nor `current`) it fails, so defer to it.
+        found = config.aliyun_profile(profile or env.get(ENV_PROFILE), home, fallback=None)
     except UsageError:
         return None
-    if document is None:
-        return None
-    name = profile or env.get(ENV_PROFILE) or document.get("current")
-    entries = document.get("profiles")
-    if not name or not isinstance(entries, list):
-        return None
-    entry = next((e for e in entries if isinstance(e, dict) and e.get("name") == name), None)
-    mode = entry.get("mode") if entry is not None else None
-    if entry is None or mode not in _STATIC_MODES:
+    entry = found[1] if found is not None else {}
+    mode = entry.get("mode")
+    if mode not in _STATIC_MODES:
         return None
     fields = ["access_key_id", "access_key_secret"] + (["sts_token"] if mode == "StsToken" else [])
     values = [entry.get(field) for field in fields]
     if not all(isinstance(value, str) and value for value in values):
         return None
-    token = values[2] if mode == "StsToken" else None
+    token = str(values[2]) if mode == "StsToken" else None
     link = _STATIC_MODES[str(mode)]
     chain = f"cli_profile/{link}" if profile else f"default/cli_profile/{link}"
     return str(values[0]), str(values[1]), token, chain

@@ -67,10 +67,14 @@ def phases(job: JobInfo, now: datetime | None = None, *, precise: bool = True) -
     """Waiting (submitted to started) and running (started to the end or now), at the
     substatuses' precision where they pin the API's whole seconds down (see `precise_times`);
     `precise=False`: at the API's whole seconds, as a job without substatuses reads."""
+    return _spans(job, now, precise_times(job) if precise else None)
+
+
+def _spans(job: JobInfo, now: datetime | None, refined: Refined | None) -> list[Span]:
+    """`phases`, with the refined times (`precise_times`) already found, or None."""
     end = job_end(job, now)
     start = job.submitted_at
     running = job.running_at
-    refined = precise_times(job) if precise else None
     if refined is not None:
         start, running = refined[0], refined[1]
         end = refined[2] if job.is_finished else end
@@ -97,9 +101,11 @@ def phases(job: JobInfo, now: datetime | None = None, *, precise: bool = True) -
 
 
 _SECOND = timedelta(seconds=1)
+# Submitted, started (None: not yet) and ended (None: not yet), refined (`precise_times`).
+Refined = tuple[datetime, datetime | None, datetime | None]
 
 
-def precise_times(job: JobInfo) -> tuple[datetime, datetime | None, datetime | None] | None:
+def precise_times(job: JobInfo) -> Refined | None:
     """Submitted, started (None: not yet) and (finished) ended, in the substatuses'
     microseconds, where they agree with the API's whole seconds; else None, and the API's times
     stand.
@@ -227,12 +233,12 @@ def job_figures(job: JobInfo, now: datetime | None = None, *, precise: bool = Tr
     own whole-second figures, where a figure is compared with other jobs' (ListJobInfos has no
     substatuses) or stands under the API's field name."""
     clock = now or datetime.now(UTC)
-    spans = phases(job, clock, precise=precise)
+    refined = precise_times(job) if precise else None
+    spans = _spans(job, clock, refined)
     waiting = next((s.seconds for s in spans if s.label == "waiting"), None)
     running = next((s for s in spans if s.label == "running"), None)
     started = running is not None or _started(job)
     since: float | None = None
-    refined = precise_times(job) if precise else None
     waited: float | None
     ran: float | None
     total: float | None

@@ -71,8 +71,9 @@ class Frame(NamedTuple):
 
     @property
     def quota_type(self) -> str | None:
+        """The quota's type as people read it (`units.quota_kind`), when one is known."""
         if self.capacity.billing:
-            return self.capacity.billing
+            return quota_kind(self.capacity.billing)
         # One type however the jobs spell it (payasyougo, PayAsYouGo: one pay-as-you-go).
         kinds = {
             quota_kind(kind) if isinstance(kind, str) else kind
@@ -121,7 +122,7 @@ def header_lines(frame: Frame, *, now: float, utc: bool) -> list[tuple[str, str]
     """The header as (text, style) lines: quota and type; snapshot; counts and use; notes."""
     snapshot, capacity = frame.snapshot, frame.capacity
     first = [frame.quota]
-    kind = quota_kind(frame.quota_type)
+    kind = frame.quota_type
     if kind:
         first.append(kind)
     if capacity.level1 and capacity.level1 != frame.quota:
@@ -260,16 +261,15 @@ def top_view(
 
     from maxjob.render.table import MAX_WIDTH, constrained
 
-    parts: list[RenderableType] = [
-        Text(text, style=style) for text, style in header_lines(frame, now=now, utc=utc)
-    ]
+    header = header_lines(frame, now=now, utc=utc)
+    parts: list[RenderableType] = [Text(text, style=style) for text, style in header]
     jobs = frame.jobs
     shown = jobs
     screen = min(width, MAX_WIDTH)
     if height is not None:
         # Lines as they wrap on this screen, so that the footer with the keys stays in view;
         # on a screen too short for even one row, none is listed.
-        texts = [text for text, _ in header_lines(frame, now=now, utc=utc)]
+        texts = [text for text, _ in header]
         if frame.interval is not None:
             texts.append(footer(frame))
         room = height - _lines(texts, screen) - CHROME_LINES
@@ -277,7 +277,7 @@ def top_view(
     share_shown = False
     if jobs:
         rows = [cells(job, frame) for job in shown]
-        widths = column_widths(rows, min(width, MAX_WIDTH), keep=SORT_COLUMNS.get(frame.sort))
+        widths = column_widths(rows, screen, keep=SORT_COLUMNS.get(frame.sort))
         table = Table(box=None, padding=(0, 1), pad_edge=False, header_style="bold")
         kept = [index for index, size in enumerate(widths) if size]
         share_shown = bool(shown) and HEADINGS.index("SHARE") in kept
