@@ -8,13 +8,14 @@ value came from and never shows a password: URLs are shown with their user info 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import math
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -147,14 +148,40 @@ def aliyun_config_file(home: Path | None = None) -> tuple[Path, str]:
     return path, "~/.aliyun/config.json" if home is None else str(path)
 
 
+# The file as read in the current `one_reading()` block, by path (None outside of one).
+_readings: dict[Path, dict[str, object] | None] | None = None
+
+
+@contextlib.contextmanager
+def one_reading() -> Iterator[None]:
+    """Inside the block, `load_aliyun_config` reads each file once: a command takes its region and
+    its key from the same reading of the file. Outside, every call reads the file afresh."""
+    global _readings
+    saved, _readings = _readings, {}
+    try:
+        yield
+    finally:
+        _readings = saved
+
+
 def load_aliyun_config(home: Path | None = None) -> dict[str, object] | None:
     """The aliyun CLI's `~/.aliyun/config.json` (under `home`), or None when there is no such file.
 
     Raises UsageError, naming the file, when it cannot be read, is over 1 MiB, is not UTF-8, is not
     JSON, is nested too deeply to parse, is not an object, or when `current` is not a string or
-    `profiles` is not a list of objects with string names. Nothing else in it is checked.
+    `profiles` is not a list of objects with string names. Nothing else in it is checked. The
+    document returned is shared inside a `one_reading()` block: do not change it.
     """
     path, shown = aliyun_config_file(home)
+    if _readings is not None and path in _readings:
+        return _readings[path]
+    document = _read_aliyun_config(path, shown)
+    if _readings is not None:
+        _readings[path] = document
+    return document
+
+
+def _read_aliyun_config(path: Path, shown: str) -> dict[str, object] | None:
     try:
         # Without blocking: a FIFO in its place would otherwise wait for a writer forever.
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))

@@ -118,10 +118,11 @@ def open_client(
     from maxjob import credentials as creds
     from maxjob.api.client import MaxComputeClient, RetryNotice
 
-    settings = resolve_settings(options, streams, fallback_region)
-    if options.trust_env:
-        config.check_proxy_environment()
-    credentials = options.credentials or creds.resolve(settings.profile, streams.environ)
+    with config.one_reading():  # the region and the key from one reading of the CLI's file
+        settings = resolve_settings(options, streams, fallback_region)
+        if options.trust_env:
+            config.check_proxy_environment()
+        credentials = options.credentials or creds.resolve(settings.profile, streams.environ)
     streams.hide(*credentials.secrets())
     if settings.debug:
         streams.message(

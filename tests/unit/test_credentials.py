@@ -539,3 +539,34 @@ def test_outside_utf_8_the_file_is_left_to_the_chain(
     chain = use_chain(monkeypatch, Chain(FakeCredential("chain-id", "chain-secret")))
     assert credentials.resolve(None, {}, home=tmp_path).access_key_id == "chain-id"
     assert chain.calls == [None]
+
+
+def test_a_command_reads_the_cli_file_once_for_its_region_and_its_key(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from maxjob import config
+    from maxjob.output.streams import Streams
+    from maxjob.session import ConnectionOptions, open_client
+
+    never_chain(monkeypatch)
+    cli_file(tmp_path, {**AK_PROFILE, "region_id": "cn-beijing"})
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for name in (ENV_KEY_ID, ENV_KEY_SECRET, ENV_TOKEN, ENV_PROFILE, config.ENV_REGION):
+        monkeypatch.delenv(name, raising=False)
+    reads: list[Path] = []
+    real = config._read_aliyun_config
+
+    def counted(path: Path, shown: str) -> dict[str, object] | None:
+        reads.append(path)
+        return real(path, shown)
+
+    monkeypatch.setattr(config, "_read_aliyun_config", counted)
+    streams = Streams(environ={"HOME": str(tmp_path)})
+    with open_client(ConnectionOptions(), streams) as client:
+        assert client.settings.region == "cn-beijing"
+        assert client.credentials.access_key_id == "ak-id"
+    assert reads == [tmp_path / ".aliyun" / "config.json"]
+    # Outside a command, each call reads the file as it is now.
+    cli_file(tmp_path, {**AK_PROFILE, "region_id": "cn-shanghai"})
+    assert config.profile_region(None) == "cn-shanghai"
+    assert len(reads) == 2
