@@ -23,7 +23,7 @@ from typing import NamedTuple, Protocol
 
 from maxjob.errors import MaxjobError
 from maxjob.models import JobInfo, SceneResult
-from maxjob.render.phases import at_a_glance, job_figures, sub_status_rows
+from maxjob.render.phases import glance_parts, job_figures, sub_status_rows
 from maxjob.render.sanitize import FIELD_LIMIT, display
 from maxjob.render.units import (
     amount,
@@ -141,11 +141,12 @@ def job_section(job: JobInfo, *, utc: bool, now: datetime | None = None, level: 
     outcome = job.outcome
     state = outcome.value if outcome is not None else display(job.status) or "unknown"
     parts = [heading(level, job.instance_id or "(no instance id)", Markdown("·"), state), ""]
-    glance = at_a_glance(job, figures=figures)
+    # maxjob's own figures ("took 26m 11s · 80% of it waiting") as they are; a diagnosis the
+    # service wrote (an unfinished job's) escaped.
+    own, quoted = glance_parts(job, figures=figures)
+    glance = [*own, escape(quoted)] if quoted else own
     if glance:
-        # A finished job's line is maxjob's own figures ("took 26m 11s · 80% of it waiting");
-        # an unfinished one's may quote a diagnosis the service wrote, and is escaped.
-        parts += [Markdown(glance) if job.is_finished else escape(glance), ""]
+        parts += [" · ".join(glance), ""]
     current = job.current_sub_status
     substatus = ""
     if current is not None:

@@ -328,6 +328,15 @@ def at_a_glance(
     `took 1h 02m 05s · 1% of it waiting · 24.00 core-hours · 5.0 TiB read`, or
     `waiting for 3m 10s · Insufficient computing resources available for the job.`
     """
+    own, quoted = glance_parts(job, now, figures=figures)
+    return " · ".join([*own, quoted] if quoted else own)
+
+
+def glance_parts(
+    job: JobInfo, now: datetime | None = None, *, figures: Figures | None = None
+) -> tuple[list[str], str | None]:
+    """`at_a_glance`'s pieces: maxjob's own figures and words, and the diagnosis it quotes from
+    the service (sanitised for a terminal), if any."""
     numbers = figures or job_figures(job, now)
     parts: list[str] = []
     if job.is_finished:
@@ -340,7 +349,13 @@ def at_a_glance(
             parts.append(f"{amount(core_hours(job.cu_usage))} core-hours")
         if job.input_bytes:
             parts.append(f"{binary_bytes(job.input_bytes)} read")
-        return " · ".join(parts)
+        return parts, None
+    if numbers.since is not None:
+        parts.append(f"{'running' if numbers.started else 'waiting'} for {duration(numbers.since)}")
+    for scene in job.scene_results:
+        if (scene.type or "").strip().lower() in ALARMING and display(scene.summary):
+            return parts, display(scene.summary)
+    return parts, None
     if numbers.since is not None:
         parts.append(f"{'running' if numbers.started else 'waiting'} for {duration(numbers.since)}")
     for scene in job.scene_results:

@@ -13,13 +13,21 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from maxjob.quota import RUNNING_JOBS, Capacity, QuotaJob, Snapshot, ordered
 from maxjob.render.sanitize import display
-from maxjob.render.units import amount, decimal, duration, human_time, quota_kind, rfc3339
+from maxjob.render.units import (
+    PAY_AS_YOU_GO,
+    amount,
+    decimal,
+    duration,
+    human_time,
+    quota_kind,
+    rfc3339,
+)
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -118,20 +126,24 @@ def _clock(moment: float, utc: bool) -> str:
     return (local if utc else local.astimezone()).strftime("%H:%M:%S")
 
 
-def header_lines(frame: Frame, *, now: float, utc: bool) -> list[tuple[str, str]]:
-    """The header as (text, style) lines: quota and type; snapshot; counts and use; notes."""
+def header_lines(
+    frame: Frame, *, now: float, utc: bool, quote: Callable[[str], str] = display
+) -> list[tuple[str, str]]:
+    """The header as (text, style) lines: quota and type; snapshot; counts and use; notes.
+    `quote` turns text from the service (or the user) into text for the view: `display` here,
+    Markdown's `escape` for `-o markdown`; maxjob's own words and figures go in as they are."""
     snapshot, capacity = frame.snapshot, frame.capacity
-    first = [frame.quota]
+    first = [quote(frame.quota)]
     kind = frame.quota_type
     if kind:
-        first.append(kind)
+        first.append(kind if kind == PAY_AS_YOU_GO else quote(kind))
     if capacity.level1 and capacity.level1 != frame.quota:
-        first.append(f"level-1 {capacity.level1}")
+        first.append(f"level-1 {quote(capacity.level1)}")
     if capacity.scheduler:
-        first.append(capacity.scheduler)
+        first.append(quote(capacity.scheduler))
     if capacity.priority_enabled is not None:
         first.append("priorities on" if capacity.priority_enabled else "priorities off")
-    lines = [(display(" · ".join(first)), "bold")]
+    lines = [(" · ".join(first), "bold")]
     if snapshot.source == RUNNING_JOBS:
         lines.append((f"GetRunningJobs at {_when(snapshot.read_at, utc)}", ""))
     elif snapshot.at is not None:
@@ -149,25 +161,20 @@ def header_lines(frame: Frame, *, now: float, utc: bool) -> list[tuple[str, str]
         )
     lines.append((_use_line(frame), ""))
     if capacity.unknown and not capacity.is_pay_as_you_go:
-        lines.append((display(f"capacity unknown: {capacity.unknown}"), "yellow"))
+        lines.append((f"capacity unknown: {quote(capacity.unknown)}", "yellow"))
     elif capacity.is_pay_as_you_go:
-        lines.append(("pay-as-you-go: a shared pool, no capacity of its own", "dim"))
+        lines.append((f"{PAY_AS_YOU_GO}: a shared pool, no capacity of its own", "dim"))
     if frame.fallback:
         lines.append(
             (
-                display(
-                    f"from GetRunningJobs ({frame.fallback}): "
-                    "no priority, cores or memory; waits measured from submission"
-                ),
+                f"from GetRunningJobs ({quote(frame.fallback)}): "
+                "no priority, cores or memory; waits measured from submission",
                 "yellow",
             )
         )
     if frame.error and frame.failed_at is not None:
         lines.append(
-            (
-                display(f"refresh at {_clock(frame.failed_at, utc)} failed: {frame.error}"),
-                "red",
-            )
+            (f"refresh at {_clock(frame.failed_at, utc)} failed: {quote(frame.error)}", "red")
         )
     return lines
 
@@ -439,7 +446,8 @@ _TEXT_COLUMNS = (0, 3, 4)
 def markdown(frame: Frame, *, now: float, md: Any) -> str:
     """`markdown`: the header as lines of a paragraph, then the jobs as a GitHub table; `md` is
     `maxjob.render.markdown` (its `escape` and `table`)."""
-    lines = [str(md.escape(text)) for text, _ in header_lines(frame, now=now, utc=True)]
+    header = header_lines(frame, now=now, utc=True, quote=lambda text: str(md.escape(text)))
+    lines = [text for text, _ in header]
     parts = ["  \n".join(lines)]
     if frame.jobs:
         align = "".join("r" if index in RIGHT_ALIGNED else "l" for index in range(len(HEADINGS)))
@@ -448,7 +456,7 @@ def markdown(frame: Frame, *, now: float, md: Any) -> str:
                 md.table(list(HEADINGS), [list(cells(job, frame)) for job in frame.jobs], align)
             ).rstrip("\n")
         )
-        parts.append(str(md.escape(share_basis(frame))))
+        parts.append(share_basis(frame))  # maxjob's own words: nothing Markdown reads
     return "\n\n".join(parts) + "\n"
 
 

@@ -91,9 +91,12 @@ def human_time(moment: datetime, *, utc: bool) -> str:
     return local.strftime("%Y-%m-%d %H:%M:%S ") + f"{offset[:3]}:{offset[3:]}"
 
 
+PAY_AS_YOU_GO = "pay-as-you-go"
+
+
 def quota_kind(kind: str | None) -> str | None:
     """A quota's type as people read it: `payasyougo` (and its other spellings) as
     `pay-as-you-go`; anything else as the service sent it (JSON keeps the service's value)."""
     from maxjob.quota import is_pay_as_you_go
 
-    return "pay-as-you-go" if is_pay_as_you_go(kind) else kind
+    return PAY_AS_YOU_GO if is_pay_as_you_go(kind) else kind

@@ -306,3 +306,13 @@ def test_substatus_times_maxjob_writes_are_plain_and_one_the_service_sent_is_esc
 def test_a_finished_jobs_glance_line_is_its_own_figures_unescaped() -> None:
     text = md.job_section(JobInfo.from_api(FAILED_DATA), utc=True)
     assert "took 26m 11s · 80% of it waiting · 1.00 core-hours · 1.2 GiB read" in text
+
+
+def test_an_unfinished_jobs_glance_keeps_its_figures_and_escapes_the_diagnosis() -> None:
+    scene = {"type": "critical", "summary": "Quota [full](https://evil.example) *now*"}
+    data = {"instanceId": "j", "status": "waiting", "sceneResults": [scene]}
+    job = JobInfo.from_api({**data, "submittedAtTime": 1764468000})
+    text = md.job_section(job, utc=True, now=datetime(2025, 11, 30, 2, 1, 40, tzinfo=UTC))
+    glance = text.splitlines()[2]
+    assert glance.startswith("waiting for 1m 40s · Quota \\[full\\]\\(https")
+    assert glance.endswith("\\*now\\*")

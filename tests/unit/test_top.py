@@ -146,6 +146,21 @@ def test_markdown_when_the_helper_is_there(emulated: Emulated) -> None:
     _, out, _ = _run(emulated, quota="os_bigdata", output="markdown")
     assert "| ID | STATE | PRI |" in out and "bd\\-etl\\-nightly" in out
     assert "| ---: |" in out and out.startswith("os\\_bigdata · subscription")
+    # maxjob's own lines go in as they are: nothing in them that Markdown reads.
+    snapshot = next(line for line in out.splitlines() if line.startswith("snapshot "))
+    assert "\\" not in snapshot and " old" in snapshot
+    assert out.rstrip().endswith("\nshare: of the 200-core capacity")
+
+
+def test_markdown_escapes_the_services_text_inside_maxjobs_lines() -> None:
+    md = pytest.importorskip("maxjob.render.markdown")
+    capacity = Capacity("q", level1="[l1](https://evil.example)", scheduler="*fair*")
+    frame = render.Frame("q_1", Snapshot("q_1", SNAPSHOTS, 1, 61, ()), capacity)
+    failed = frame._replace(error="<b>refused</b>", failed_at=61)
+    header = render.markdown(failed, now=120, md=md).split("\n\n")[0].splitlines()
+    assert header[0].startswith("q\\_1 · level-1 \\[l1\\]\\(https")
+    assert "\\*fair\\*" in header[0]
+    assert header[-1] == "refresh at 00:01:01 failed: &lt;b&gt;refused&lt;\\/b&gt;"
 
 
 def test_server_text_is_escaped_in_the_table_plain_and_csv() -> None:
