@@ -36,6 +36,7 @@ def main() -> None:
     """The console script's entry point."""
     from maxjob.cli import app, commands
 
+    app.check_standard_streams()
     application = build_app()
     if commands.COMPLETE_VAR in os.environ:
         from typer.completion import completion_init  # type: ignore[attr-defined]

@@ -214,6 +214,37 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
+def check_standard_streams() -> None:
+    """Started with stdin, stdout or stderr closed (`>&-`): /dev/null takes the closed one's
+    place, so that no socket opened later can (a write meant for stdout must never reach a
+    connection); with stdout closed, nothing is done, as nothing could be shown (exit 2)."""
+    closed = []
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            closed.append(fd)
+    for fd in closed:
+        null = os.open(os.devnull, os.O_RDONLY if fd == 0 else os.O_WRONLY)
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+    if 1 in closed:
+        if 2 not in closed:
+            sys.stderr = sys.stderr or open(2, "w", closefd=False)  # noqa: SIM115
+            sys.stderr.write(
+                "maxjob: error: standard output is closed, so nothing could be shown; "
+                "nothing was done\nmaxjob: hint: to discard the output, send it to /dev/null "
+                "(>/dev/null) instead of closing it (>&-)\n"
+            )
+            sys.stderr.flush()
+        sys.exit(2)
+    if 2 in closed:
+        sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+    if 0 in closed:
+        sys.stdin = open(0, closefd=False)  # noqa: SIM115
+
+
 def run(app: typer.Typer) -> NoReturn:
     """Run the app: usage errors as one line (plus a pointer to --help), exit status out."""
     from maxjob import shutdown

@@ -287,6 +287,12 @@ class _Kill:
             self.clear_status()
             self.interrupted(sent, to_kill)
             return exits.ExitCode.INTERRUPTED
+        except BrokenPipeError:
+            # Nobody reads stdout any more (`| head -1`): no more kills are sent, as after
+            # Ctrl-C, and stderr says which were; the command leaves with 141.
+            self.clear_status()
+            self.interrupted(sent, to_kill, why="stdout was closed")
+            raise
         self.clear_status()
         return self.finish()
 
@@ -488,14 +494,16 @@ class _Kill:
             self.streams.err.flush()
             self.status_shown = False
 
-    def interrupted(self, sent: list[Target], to_kill: list[Target]) -> None:
+    def interrupted(
+        self, sent: list[Target], to_kill: list[Target], why: str = "interrupted"
+    ) -> None:
         killed = [t.instance_id for t in sent]
         left = [t.instance_id for t in to_kill if t not in sent]
         if not killed:
-            self.streams.message("maxjob: interrupted; nothing was killed")
+            self.streams.message(f"maxjob: {why}; nothing was killed")
             return
         self.streams.message(
-            f"maxjob: interrupted; a kill was sent for {_listed(killed)}"
+            f"maxjob: {why}; a kill was sent for {_listed(killed)}"
             + (f"; not for {_listed(left)}" if left else "")
         )
         words = ("maxjob", "wait", *killed[:20])

@@ -128,10 +128,8 @@ class Streams:
 
     def console(self, *, width: int | None = None) -> Console:
         """A rich console for stdout that never reads server text as markup or emoji."""
-        from rich.console import Console
-
         color = self.color
-        return Console(
+        return _console_class()(
             # Always through the mask: a console may be made before the credentials are known
             # (the table of `list` is), and `mask` reads the secrets when it writes.
             file=cast("TextIO", _Masked(self.out, self._for_console)),
@@ -147,6 +145,22 @@ class Streams:
 
 
 _TRAILING_SPACES = re.compile(r" +(?=\n)")
+_consoles: list[type[Console]] = []
+
+
+def _console_class() -> type[Console]:
+    """rich's Console, but a closed pipe raises BrokenPipeError, for the command to leave with
+    141 as it does for any other write (rich's own leaves with 1, saying nothing)."""
+    if not _consoles:
+        from rich.console import Console
+
+        class PipeConsole(Console):
+            def on_broken_pipe(self) -> None:
+                self.quiet = True
+                raise BrokenPipeError
+
+        _consoles.append(PipeConsole)
+    return _consoles[0]
 
 
 class _Masked:

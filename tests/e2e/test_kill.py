@@ -9,6 +9,7 @@ import os
 import pty
 import select
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -204,3 +205,50 @@ def test_a_job_that_outlives_the_wait_exits_8(served: Served) -> None:
     assert result.out == f"{job}\tstill running\trunning 1s after the kill, which was accepted\n"
     assert time.monotonic() - started < 10
     assert served.calls(job) == 1
+
+
+def test_a_closed_pipe_stops_the_kills_and_stderr_says_which_were_sent(
+    served: Served, tmp_path: Path
+) -> None:
+    """`kill ... | head -1`, made certain: the reader has gone before the first line. The first
+    kill is sent, its line cannot be written: no other kill is sent, and stderr names both."""
+    import subprocess
+
+    first, second, third = (fresh("kill-") for _ in range(3))
+    read, write = os.pipe()
+    os.close(read)
+    with open(write, "wb") as out:
+        done = subprocess.run(
+            [MAXJOB, "kill", first, second, third, "--yes", "--no-wait", "-o", "plain"],
+            env=keyed_environ(tmp_path, served.url),
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert done.returncode == 141
+    assert [served.calls(job) for job in (first, second, third)] == [1, 0, 0]
+    assert done.stderr == (
+        f"maxjob: stdout was closed; a kill was sent for {first}; not for {second}, {third}\n"
+        f"maxjob: follow them with: maxjob wait {first}\n"
+    )
+
+
+def test_closed_stdout_is_refused_before_anything_is_sent(served: Served, tmp_path: Path) -> None:
+    import subprocess
+
+    job = fresh("kill-")
+    closed = "import os, sys; os.close(1); os.execv(sys.argv[1], sys.argv[1:])"  # `>&-`
+    done = subprocess.run(
+        [sys.executable, "-c", closed, MAXJOB, "kill", job, "--yes"],
+        env=keyed_environ(tmp_path, served.url),
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "standard output is closed" in done.stderr and "nothing was done" in done.stderr
+    assert "bug" not in done.stderr
+    assert served.calls(job) == 0 and served.calls(job, "GetJobInfo") == 0

@@ -189,3 +189,24 @@ def test_in_github_actions_server_text_forms_no_workflow_command(output: str) ->
         assert "add-mask" in result.out and "\\u0023[error]fake" in result.out
         read = [json.loads(x) for x in result.out.splitlines()] if output == "jsonl" else None
         assert read is None or [r["instanceId"] for r in read] == ["::add-mask::leak", "j2"]
+
+
+def test_a_table_into_a_closed_pipe_exits_141_like_the_other_formats(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the table is written
+    with open(write, "wb") as out:
+        done = subprocess.run(
+            [MAXJOB, "ls", "--since", "30d", "-o", "table"],
+            env=keyed_environ(tmp_path, emulator.url),
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert (done.returncode, done.stderr) == (141, "")
