@@ -35,6 +35,7 @@ MAX_HEADER_BYTES = 64 * 1024
 # Room for the sleeps between attempts in the whole-call deadline.
 SLEEP_ALLOWANCE = 30.0
 USER_AGENT = f"maxjob/{__version__}"
+MAY_HAVE_REACHED = ", as it may have reached the server"
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 
@@ -152,7 +153,9 @@ class MaxComputeClient:
                 attempt, last, idempotent=operation.idempotent
             ):
                 if not operation.idempotent and attempt < self.policy.max_attempts:
-                    tried += "; not sent again, as it may have reached the server"
+                    # (Throttled, it was turned away undone; but a change is sent only once.)
+                    throttled = last.http_status == 429
+                    tried += "; not sent again" + ("" if throttled else MAY_HAVE_REACHED)
                 raise _gave_up(last, tried)
             delay = self.policy.delay(attempt, last, self._uniform)
             if delay >= end - self._monotonic():

@@ -336,6 +336,7 @@ class _Kill:
         self.draw_on_stderr(
             view.confirmation(jobs, skipped, where=where, now=now, width=width), width
         )
+        discard_typeahead(stdin)  # a key pressed before the table was shown answers nothing
         self.streams.err.write(view.prompt(len(to_kill)))
         self.streams.err.flush()
         answer = stdin.readline()
@@ -368,6 +369,16 @@ class _Kill:
         except MaxjobError as exc:
             self.kill_failed(target, exc)
             return
+        if not _says_success(answer.data):
+            # The documented answer is `"data": "success"`; anything else is not taken as yes.
+            said = display(answer.data if isinstance(answer.data, str) else repr(answer.data))
+            error = ResponseError(
+                f'KillJobs answered {said[:80]!r} where "success" was expected',
+                http_status=200,
+                request_id=answer.request_id,
+            )
+            self.kill_failed(target, error)
+            return
         target.stage, target.kill_accepted = Stage.KILLED, True
         target.kill_request_id = answer.request_id
         if not self.options.wait:
@@ -375,7 +386,8 @@ class _Kill:
 
     def kill_failed(self, target: Target, error: MaxjobError) -> None:
         target.kill_error = error
-        if isinstance(error, ServiceError | ResponseError):
+        throttled = error.http_status == 429 or (error.code or "").startswith("Throttling")
+        if isinstance(error, ServiceError | ResponseError) and not throttled:
             # A timeout, a reset, a 5xx, an unreadable answer: the kill may have arrived.
             target.stage = Stage.UNCERTAIN
             answered = "no answer" if error.http_status is None else "an error answer"
@@ -397,7 +409,11 @@ class _Kill:
             target.stage, target.done = Stage.ENDED, True
             return
         if target.stage is not Stage.FAILED:  # (a failed read again has said so already)
-            target.fail(error, "the kill was refused: ")
+            # Throttled: turned away before it was carried out; not sent again (run it again).
+            target.fail(
+                error,
+                "the kill was throttled, not done: " if throttled else "the kill was refused: ",
+            )
             self.tell(target)
 
     def reread(self, target: Target) -> bool:
@@ -568,6 +584,22 @@ class _Kill:
             formats.emit_json(self.streams, self.collected, self.jq, compact=False)
         codes = [target.line(self.options.wait_timeout)[1] for target in self.targets]
         return exits.worst(codes)
+
+
+def _says_success(data: Any) -> bool:
+    return isinstance(data, str) and data.strip().lower() == "success"
+
+
+def discard_typeahead(stdin: TextIO) -> None:
+    """Drop what was typed on the terminal but not yet read: only an answer typed after the
+    question is an answer to it."""
+    try:
+        import termios
+
+        if stdin.isatty():
+            termios.tcflush(stdin.fileno(), termios.TCIFLUSH)
+    except (ImportError, OSError, ValueError, AttributeError):  # not a terminal after all
+        pass
 
 
 def _utc_now() -> datetime:

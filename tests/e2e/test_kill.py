@@ -30,6 +30,31 @@ SLOW_ANSWER = {
 }
 
 
+_RUNNING = {
+    "script": SLOW_ANSWER["script"],
+    "base": SLOW_ANSWER["base"],
+}
+# A KillJobs answer of 200 whose data is not the documented "success"; a throttled one.
+ODD_ANSWER = {
+    **_RUNNING,
+    "idPrefix": "killodd-",
+    "faults": [
+        {
+            "operation": "KillJobs",
+            "first": 1,
+            "body": '{"requestId": "emu-odd", "httpCode": 200, "data": "failed"}',
+        }
+    ],
+}
+THROTTLED = {
+    **_RUNNING,
+    "idPrefix": "killthrottled-",
+    "faults": [
+        {"operation": "KillJobs", "first": 1, "status": 429, "code": "Throttling.User"},
+    ],
+}
+
+
 class Served:
     def __init__(self, server: Any) -> None:
         self.server = server
@@ -42,7 +67,7 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
-    jobs = [SLOW_ANSWER, *emulator.load_jobs(None)]
+    jobs = [SLOW_ANSWER, ODD_ANSWER, THROTTLED, *emulator.load_jobs(None)]
     server, _ = emulator.start_in_thread(jobs=jobs, kill_delay=KILL_DELAY)
     yield Served(server)
     server.shutdown()
@@ -53,13 +78,17 @@ def fresh(prefix: str) -> str:
     return f"{prefix}{time.monotonic_ns()}"
 
 
-def in_pty(served: Served, args: list[str], keys: bytes, tmp_path: Path) -> tuple[int, str]:
-    """Run the installed `maxjob` in a pseudo-terminal (stdin, stdout and stderr), type `keys`
-    once it asks, and return its exit status and everything it wrote."""
+def in_pty(
+    served: Served, args: list[str], keys: bytes, tmp_path: Path, early: bytes = b""
+) -> tuple[int, str]:
+    """Run the installed `maxjob` in a pseudo-terminal (stdin, stdout and stderr), type `early`
+    at once and `keys` once it asks, and return its exit status and everything it wrote."""
     env = keyed_environ(tmp_path, served.url)
     pid, fd = pty.fork()
     if pid == 0:  # the child: the terminal is its controlling terminal
         os.execve(MAXJOB, [MAXJOB, *args], env)  # noqa: S606 - the installed command
+    if early:
+        os.write(fd, early)
     output = b""
     deadline = time.monotonic() + 20
     typed = False
@@ -118,6 +147,14 @@ def test_on_a_terminal_no_or_ctrl_c_sends_nothing(
         assert "interrupted; nothing was killed" in output
     assert served.calls(job) == 0
     assert served.calls(job, "GetJobInfo") == 1
+
+
+def test_a_yes_typed_before_the_question_answers_nothing(served: Served, tmp_path: Path) -> None:
+    job = fresh("kill-")
+    code, output = in_pty(served, ["kill", job], b"\r", tmp_path, early=b"y\r")
+    assert code == 8, output
+    assert "Kill 1 job? [y/N]" in output and "nothing was killed" in output
+    assert served.calls(job) == 0
 
 
 def test_without_a_terminal_yes_is_required(served: Served) -> None:
@@ -252,3 +289,22 @@ def test_closed_stdout_is_refused_before_anything_is_sent(served: Served, tmp_pa
     assert "standard output is closed" in done.stderr and "nothing was done" in done.stderr
     assert "bug" not in done.stderr
     assert served.calls(job) == 0 and served.calls(job, "GetJobInfo") == 0
+
+
+def test_an_answer_that_is_not_success_is_not_taken_for_an_accepted_kill(served: Served) -> None:
+    job = fresh("killodd-")
+    result = run_maxjob("kill", job, "--yes", "--wait-timeout", "0", endpoint=served.url)
+    assert served.calls(job) == 1
+    assert "KillJobs answered 'failed' where \"success\" was expected" in result.err
+    assert "may or may not have been done" in result.err
+    assert "accepted" not in result.out
+    assert result.code == 1  # an answer that cannot be read as yes (still running: no 0)
+
+
+def test_a_throttled_kill_is_reported_as_not_done_and_not_sent_again(served: Served) -> None:
+    job = fresh("killthrottled-")
+    result = run_maxjob("kill", job, "--yes", "--wait-timeout", "0", endpoint=served.url)
+    assert served.calls(job) == 1
+    assert result.code == 6
+    assert "the kill was throttled, not done" in result.out + result.err
+    assert "may or may not" not in result.out + result.err
