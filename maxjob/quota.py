@@ -20,6 +20,7 @@ No rendering here.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -64,14 +65,25 @@ def denial(action: str, error: MaxjobError, on: str | None = None) -> str:
     return f"{action}{where} failed: {error.one_line()}"
 
 
+# No count of cores, MB or seconds comes near this: a larger figure is not one (1e308 CU would
+# overflow to infinity as memory), and is read as no figure at all.
+MAX_FIGURE = 1e15
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
         number = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
-    return number if math.isfinite(number) else None
+    return number if math.isfinite(number) and abs(number) <= MAX_FIGURE else None
+
+
+def _amount(value: Any) -> float | None:
+    """A figure that cannot be below zero (cores, MB, seconds); a negative one is no figure."""
+    number = _number(value)
+    return number if number is not None and number >= 0 else None
 
 
 def _time(value: Any) -> float | None:
@@ -120,12 +132,12 @@ class QuotaJob(NamedTuple):
             submitted_at=_time(item.get("submittedAtTime")),
             running_at=_time(item.get("runningAtTime")),
             queued=running_time is None,
-            waited=_number(item.get("waitingTime")),
-            ran=running_time,
-            cpu_usage=_number(item.get("cpuUsage")),
-            cpu_request=_number(item.get("cpuRequest")),
-            memory_usage=_number(item.get("memoryUsage")),
-            memory_request=_number(item.get("memoryRequest")),
+            waited=_amount(item.get("waitingTime")),
+            ran=_amount(running_time),
+            cpu_usage=_amount(item.get("cpuUsage")),
+            cpu_request=_amount(item.get("cpuRequest")),
+            memory_usage=_amount(item.get("memoryUsage")),
+            memory_request=_amount(item.get("memoryRequest")),
             cu_snapshot=None,
         )
 
@@ -150,7 +162,7 @@ class QuotaJob(NamedTuple):
             cpu_request=None,
             memory_usage=None,
             memory_request=None,
-            cu_snapshot=_number(item.get("cuSnapshot")),
+            cu_snapshot=_amount(item.get("cuSnapshot")),
         )
 
 
@@ -459,6 +471,8 @@ def capacity_of(
     enabled = parameter.get("enablePriority")
     method = billing(quota) or billing(parent)
     max_cu = _number(parameter.get("maxCU"))
+    if max_cu is not None and max_cu <= 0:
+        max_cu = None  # no capacity to measure use against
     pay_as_you_go = is_pay_as_you_go(method)
     return Capacity(
         nickname,
@@ -469,17 +483,22 @@ def capacity_of(
         scheduler=_text(parameter.get("schedulerType")),
         priority_enabled=enabled if isinstance(enabled, bool) else None,
         job_cu_limit=_number(parameter.get("singleJobCULimit")),
-        unknown=_why_unknown(pay_as_you_go, max_cu, nickname, level1),
+        unknown=_why_unknown(pay_as_you_go, max_cu, nickname, level1, parameter.get("maxCU")),
         parameter=parameter,
     )
 
 
 def _why_unknown(
-    pay_as_you_go: bool, max_cu: float | None, nickname: str, level1: str
+    pay_as_you_go: bool, max_cu: float | None, nickname: str, level1: str, given: Any = None
 ) -> str | None:
     if pay_as_you_go:
         return "a pay-as-you-go quota is a shared pool, with no capacity of its own"
-    return None if max_cu else f"QueryQuota {level1} gives quota {nickname} no maxCU"
+    if max_cu:
+        return None
+    if given is None:
+        return f"QueryQuota {level1} gives quota {nickname} no maxCU"
+    shown = given if isinstance(given, str) else json.dumps(given)
+    return f"QueryQuota {level1} gives quota {nickname} a maxCU of {shown[:40]}, not a capacity"
 
 
 def not_found(nickname: str, book: QuotaBook) -> NotFoundError:

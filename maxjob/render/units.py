@@ -8,6 +8,12 @@ from datetime import UTC, datetime
 _BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
 
 
+# Durations from 100,000 days up read `99999d+` (no `>`, which Markdown would read), figures from a million million up in exponent
+# notation: a service's absurd number (1e308) would otherwise fill a screen with digits.
+LONGEST = 100_000 * 86400
+HUGE = 1e12
+
+
 def duration(seconds: float | None) -> str:
     """`1h 02m 05s`, `3m 07s`, `45s`, `2d 03h 04m`; sub-second values as `0.4s`."""
     if seconds is None:
@@ -15,6 +21,8 @@ def duration(seconds: float | None) -> str:
     if seconds < 0:
         shown = duration(-seconds)
         return shown if shown == "0s" else "-" + shown
+    if not seconds < LONGEST:  # (infinity, NaN) no job runs for years: a figure gone wrong
+        return f"{LONGEST // 86400 - 1}d+"
     if 0.05 <= round(seconds, 1) < 10 and seconds != int(seconds):
         return f"{seconds:.1f}s"
     total = round(seconds)
@@ -37,7 +45,9 @@ def binary_bytes(count: float | None) -> str:
     value = float(count)
     for unit in _BINARY_UNITS:
         if abs(value) < 1024 or unit == _BINARY_UNITS[-1]:
-            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+            if unit == "B":
+                return f"{int(value)} B"
+            return f"{value:.1f} {unit}" if abs(value) < HUGE else f"{value:.3g} {unit}"
         value /= 1024
     raise AssertionError("unreachable")
 
@@ -56,6 +66,8 @@ def amount(value: float) -> str:
     """A usage figure with enough digits to mean something, and no more."""
     if value == 0:
         return "0"
+    if not abs(value) < HUGE:
+        return f"{value:.3g}"
     if abs(value) >= 100:
         return f"{value:,.0f}"
     if abs(value) >= 1:
@@ -70,6 +82,8 @@ def decimal(value: float | None, places: int = 4) -> str:
     no trailing zeros; empty when unknown."""
     if value is None:
         return ""
+    if not abs(value) < HUGE:
+        return f"{value:.6g}"
     text = f"{value:.{places}f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
 

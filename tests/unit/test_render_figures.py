@@ -355,3 +355,15 @@ def test_a_waiting_job_waits_from_its_first_substatus_as_its_bars_do() -> None:
     first = figures.sub_statuses[0][1]
     assert figures.phases[0].start == first.start  # the Waiting bar starts with the 1010 bar
     assert job_figures(job, now, precise=False).waited == 4  # the API's whole second
+
+
+def test_an_absurd_figure_stays_short() -> None:
+    """A service's 1e308 (or infinity) does not fill a screen with digits."""
+    from maxjob.render import units
+
+    assert units.duration(1e308) == units.duration(float("inf")) == "99999d+"
+    assert units.duration(99_999 * 86400) == "99999d 00h 00m"
+    assert units.duration(-1e308) == "-99999d+"
+    assert units.binary_bytes(1e308) == "8.67e+289 EiB"
+    assert units.amount(1e308) == "1e+308"
+    assert units.decimal(1e308) == "1e+308" and units.decimal(123.5) == "123.5"

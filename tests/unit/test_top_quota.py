@@ -450,3 +450,28 @@ def _many_quota() -> list[dict[str, Any]]:
             [("q_many", "7001", seed._sub(250, 500, "Fifo"))],
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("given", "why"),
+    [
+        (1e308, "a maxCU of 1e+308, not a capacity"),  # its memory would overflow to infinity
+        (-10, "a maxCU of -10, not a capacity"),
+        ("lots", "a maxCU of lots, not a capacity"),
+        (None, "no maxCU"),
+    ],
+)
+def test_a_maxcu_that_is_no_capacity_leaves_the_capacity_unknown(given: Any, why: str) -> None:
+    from maxjob.quota import capacity_of
+
+    parameter = {} if given is None else {"maxCU": given}
+    found = capacity_of("q", "q_p", {"parameter": parameter}, {})
+    assert (found.max_cu, found.cores, found.memory_mb) == (None, None, None)
+    assert found.unknown is not None and found.unknown.endswith(why)
+
+
+def test_a_huge_figure_of_a_job_is_no_figure() -> None:
+    job = QuotaJob.from_snapshot(
+        {"instanceId": "j", "cpuUsage": 1e308, "memoryUsage": -5, "runningTime": -1}
+    )
+    assert (job.cpu_usage, job.memory_usage, job.ran, job.queued) == (None, None, None, False)
