@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 _BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
 
 
-# Durations from 100,000 days up read `99999d+` (no `>`, which Markdown would read), figures from a million million up in exponent
-# notation: a service's absurd number (1e308) would otherwise fill a screen with digits.
+# Durations from 100,000 days up read `99999d+` (no `>`, which Markdown would read), figures
+# from a million million up in exponent notation: a service's absurd number (1e308) would
+# otherwise fill a screen with digits.
 LONGEST = 100_000 * 86400
 HUGE = 1e12
 
