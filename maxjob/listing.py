@@ -24,7 +24,7 @@ from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from maxjob.errors import UsageError
+from maxjob.errors import ResponseError, UsageError
 from maxjob.timespec import parse_duration
 
 if TYPE_CHECKING:
@@ -124,6 +124,8 @@ class Tally:
         self.duplicates = 0
         # The listing ran to its end (rather than stopping at the limit).
         self.complete = False
+        # A window's first page held more jobs than its `totalCount` said.
+        self.miscounted = False
 
     @property
     def matched(self) -> int:
@@ -216,16 +218,27 @@ def batches(
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="maxjob-page")
     # Pages ahead of the reader, per window: about 2 x concurrency in all.
     ahead = max(1, 2 * max(1, concurrency) // len(parts))
-    firsts = [pool.submit(fetch, part, 1) for part in parts]
-    windows = [
-        _window_pages(part, first, fetch, pool.submit, ahead, pages_wanted, page_size, count)
-        for part, first in zip(parts, firsts, strict=True)
-    ]
+    firsts: list[Future[_Page]] = []
+    windows: list[Generator[list[dict[str, Any]]]] = []
+
+    def open_window(index: int) -> Iterator[list[dict[str, Any]]]:
+        part = parts[index]
+        firsts.append(pool.submit(fetch, part, 1))
+        stream = _window_pages(
+            part, firsts[-1], fetch, pool.submit, ahead, pages_wanted, page_size, count
+        )
+        windows.append(stream)
+        return stream
+
+    # Newest first with a limit, an older window is read only once the jobs to show next could
+    # be in it (`--since 30d --limit 50` asks one week for its jobs, not five).
+    lazy = bool(limit) and _newest_first(filters)
     try:
-        if len(windows) == 1:
-            chunks: Iterator[list[dict[str, Any]]] = windows[0]
+        if len(parts) == 1:
+            chunks: Iterator[list[dict[str, Any]]] = open_window(0)
         else:
-            chunks = _merged(windows, order_key(filters))
+            fence = _fence(parts) if lazy else None
+            chunks = _merged(open_window, len(parts), order_key(filters), fence)
         for chunk in chunks:
             batch = []
             for item in chunk:
@@ -247,12 +260,31 @@ def batches(
 
 
 def _page_of(data: Any) -> _Page:
-    values = data.get("jobInfoList") if isinstance(data, dict) else None
-    items = [v for v in values if isinstance(v, dict)] if isinstance(values, list) else []
-    total = data.get("totalCount") if isinstance(data, dict) else None
-    if isinstance(total, bool) or not isinstance(total, int):
+    """A page's items and `totalCount`. A list that is not a list of objects is a malformed
+    answer (ResponseError), not an empty page: jobs would go missing without a word. A missing
+    or null list is no jobs; a count that is not a whole number is no count."""
+    if not isinstance(data, dict):
+        raise ResponseError("the ListJobInfos answer's data is not an object")
+    values = data.get("jobInfoList")
+    if values is None:
+        values = []
+    if not isinstance(values, list):
+        raise ResponseError("the ListJobInfos answer's jobInfoList is not a list")
+    for index, value in enumerate(values):
+        if not isinstance(value, dict):
+            raise ResponseError(
+                f"the ListJobInfos answer's jobInfoList holds a {_kind(value)} at {index}, "
+                "not a job"
+            )
+    total = data.get("totalCount")
+    if isinstance(total, bool) or not isinstance(total, int) or total < 0:
         total = None
-    return items, total
+    return values, total
+
+
+def _kind(value: Any) -> str:
+    names = {list: "list", str: "string", bool: "true/false"}
+    return "null" if value is None else names.get(type(value), "number")
 
 
 def _window_pages(
@@ -266,14 +298,16 @@ def _window_pages(
     count: Tally,
 ) -> Generator[list[dict[str, Any]]]:
     """One window's pages in order (empty ones left out); pages fetched `ahead` on the shared
-    pool, no more than the limit can still use."""
+    pool, no more than the limit can still use. Without a count, or with one that its first
+    page already contradicts, pages are read one after the other until one is not full."""
     items, total = first.result()
     count.windows_counted += 1
     count.total += total or 0
-    if not items:
-        return
-    yield items
-    if total is None:
+    if items:
+        yield items
+    if total is None or len(items) > total:
+        count.miscounted = count.miscounted or total is not None
+        yield from _pages_until_short(part, items, fetch, page_size)
         return
     last = -(-total // page_size)
     if last > MANY_PAGES:
@@ -292,23 +326,42 @@ def _window_pages(
             if not queue:
                 return
             items, _ = queue.popleft().result()
-            if not items:
-                return  # the listing shrank while it was read: the end
-            yield items
+            if items:  # (an empty page: the listing changed while it was read; on to the next)
+                yield items
     finally:
         for future in queue:
             future.cancel()
 
 
-def _merged(
-    windows: Sequence[Iterator[list[dict[str, Any]]]],
-    key: Callable[[Mapping[str, Any]], tuple[Any, ...]],
+def _pages_until_short(
+    part: Window,
+    items: list[dict[str, Any]],
+    fetch: Callable[[Window, int], _Page],
+    page_size: int,
 ) -> Generator[list[dict[str, Any]]]:
-    """The windows' pages merged into one order by `key` (each window is in that order already;
-    on a tie the newer window comes first), in batches: each ends where the next item can only
-    come from a page not yet in hand."""
+    """The pages after a first one of `items`, one at a time, until one is not full."""
+    number = 1
+    while len(items) >= page_size:
+        number += 1
+        items, _ = fetch(part, number)
+        if items:
+            yield items
+
+
+def _merged(
+    open_window: Callable[[int], Iterator[list[dict[str, Any]]]],
+    count: int,
+    key: Callable[[Mapping[str, Any]], tuple[Any, ...]],
+    fence: Callable[[int, tuple[Any, ...]], bool] | None = None,
+) -> Generator[list[dict[str, Any]]]:
+    """The `count` windows' pages merged into one order by `key` (each window is in that order
+    already; on a tie the newer window comes first), in batches: each ends where the next item
+    can only come from a page not yet in hand. Windows are opened all at once; or, with a
+    `fence`, one after another, each once `fence(opened - 1, next key)` says that the next item
+    could come after something of a window not yet opened."""
     heap: list[tuple[tuple[Any, ...], int, int, dict[str, Any]]] = []
-    pending: list[deque[dict[str, Any]]] = [deque() for _ in windows]
+    windows: list[Iterator[list[dict[str, Any]]]] = []
+    pending: list[deque[dict[str, Any]]] = []
     sequence = 0
 
     def refill(index: int) -> None:
@@ -322,10 +375,25 @@ def _merged(
         heapq.heappush(heap, (key(item), index, sequence, item))
         sequence += 1
 
-    for index in range(len(windows)):
-        refill(index)
+    def add_window() -> None:
+        windows.append(open_window(len(windows)))
+        pending.append(deque())
+        refill(len(windows) - 1)
+
+    add_window()
+    while fence is None and len(windows) < count:
+        add_window()
     batch: list[dict[str, Any]] = []
-    while heap:
+    while True:
+        while len(windows) < count and (
+            not heap or not fence or not fence(len(windows) - 1, heap[0][0])
+        ):
+            if batch:
+                yield batch  # all that can be shown before an older window is read
+                batch = []
+            add_window()
+        if not heap:
+            break
         _, index, _, item = heapq.heappop(heap)
         batch.append(item)
         if not pending[index] and batch:
@@ -334,6 +402,26 @@ def _merged(
         refill(index)
     if batch:
         yield batch
+
+
+def _newest_first(filters: Mapping[str, Any]) -> bool:
+    """Whether the request sorts by `submittedAtTime`, newest first, before anything else."""
+    names, orders = filters.get("sortByList"), filters.get("sortOrderList")
+    if not isinstance(names, list) or not names:
+        return True  # the default order
+    first = orders[0] if isinstance(orders, list) and orders else "desc"
+    return names[0] == "submittedAtTime" and str(first).lower() != "asc"
+
+
+def _fence(parts: Sequence[Window]) -> Callable[[int, tuple[Any, ...]], bool]:
+    """For newest-first windows: whether the job of key `head` comes before every job of the
+    windows after `index`. A job of an older window was submitted by that window's end, which is
+    where window `index` starts: a job submitted later comes first."""
+
+    def before_older(index: int, head: tuple[Any, ...]) -> bool:
+        return bool(head) and head[0] < (0, -parts[index].since)
+
+    return before_older
 
 
 class _Descending:

@@ -162,7 +162,13 @@ def run(options: Options, streams: Streams, client_factory: ClientFactory = open
         finally:
             chunks.close()
     writer.finish(tally)
-    if not tally.shown:
+    sent = tally.shown + tally.duplicates
+    if tally.complete and sent < tally.total:
+        streams.warn(
+            f"the service counted {tally.total:,} jobs but sent {sent:,}: pages came back short "
+            "or empty (did jobs change while they were read?); the list may be incomplete"
+        )
+    elif not tally.shown:
         streams.message(no_match(options, whole, utc=options.utc))
     if saved is None:
         return 0
@@ -193,9 +199,7 @@ def draw_list(
     if not rows:
         below = no_match(options, whole, utc=saved.utc).removeprefix("maxjob: ")
     else:
-        below = footer(
-            tally.shown, tally.matched, complete=tally.complete, exact=tally.windows <= 1
-        )
+        below = footer(tally)
         if tally.shown > len(rows):
             most = f"a picture holds at most {EXPORT_ROWS:,} rows"
             below += f" · the first {len(rows):,} drawn here ({most})"
@@ -242,7 +246,7 @@ def no_match(options: Options, whole: listing.Window, *, utc: bool) -> str:
         if set(options.statuses) & _OUTCOME_STATUSES and "terminated" not in options.statuses:
             line += (
                 "; a job that ended is often listed as terminated whatever its outcome: "
-                "try --status terminated, the OUTCOME column tells"
+                "try --status terminated (the list cannot tell their outcome: maxjob info ID can)"
             )
     return line
 

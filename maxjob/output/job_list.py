@@ -179,12 +179,7 @@ class TableListWriter:
             from maxjob.render.job_list import footer
             from maxjob.render.list_table import footer_line
 
-            text = footer(
-                tally.shown,
-                tally.matched,
-                complete=tally.complete,
-                exact=tally.windows <= 1,
-            )
+            text = footer(tally)
             self.console.print(footer_line(text), no_wrap=True, overflow="ellipsis")
 
 

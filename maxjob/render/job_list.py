@@ -13,12 +13,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from maxjob.models import JobInfo, outcome_from_substatus
 from maxjob.render.phases import job_figures
 from maxjob.render.sanitize import display
 from maxjob.render.units import core_hours, decimal, rfc3339
+
+if TYPE_CHECKING:
+    from maxjob.listing import Tally
 
 # A string as long as this is shown cut; `json` has it whole.
 TEXT_LIMIT = 2000
@@ -145,10 +148,18 @@ def csv_cells(item: Mapping[str, Any]) -> list[str]:
     return cells
 
 
-def footer(shown: int, matched: int, *, complete: bool, exact: bool) -> str:
-    """`12 jobs`, or `50 of 1,234 jobs (--limit 0 for all)`."""
-    noun = "job" if matched == 1 else "jobs"
-    if complete or shown >= matched:
+def footer(tally: Tally) -> str:
+    """`12 jobs`, or `50 of 1,234 jobs (--limit 0 for all)`; `about` when windows overlap
+    (a job in two is counted twice), `at least` when older windows were never read."""
+    shown, matched = tally.shown, tally.matched
+    unread = tally.windows_counted < tally.windows
+    more = "(--limit N for more, 0 for all)"
+    if tally.complete or (shown >= matched and not unread):
         return f"{shown:,} {'job' if shown == 1 else 'jobs'}"
-    about = "" if exact else "about "
-    return f"{shown:,} of {about}{matched:,} {noun} (--limit N for more, 0 for all)"
+    noun = "job" if matched == 1 else "jobs"
+    if unread:
+        if shown >= matched:
+            return f"{shown:,} {'job' if shown == 1 else 'jobs'}; older ones may match {more}"
+        return f"{shown:,} of at least {matched:,} {noun} {more}"
+    about = "" if tally.windows <= 1 else "about "
+    return f"{shown:,} of {about}{matched:,} {noun} {more}"

@@ -166,6 +166,100 @@ def test_pages_are_yielded_in_order_when_a_later_page_answers_first() -> None:
     assert [n for _, n in client.answered].index(3) < [n for _, n in client.answered].index(2)
 
 
+class PagedClient:
+    """Answers each page with what `pages` holds for its number (`data` as it is)."""
+
+    def __init__(self, pages: dict[int, Any]) -> None:
+        self.pages = pages
+        self.asked: list[int] = []
+        self.lock = threading.Lock()
+
+    def call(self, operation: Operation, **_: Any) -> Any:
+        number = int(dict(operation.query)["pageNumber"])
+        with self.lock:
+            self.asked.append(number)
+        return self.pages.get(number, {"totalCount": 0, "jobInfoList": []})
+
+
+def page_of(first: int, size: int, total: Any) -> dict[str, Any]:
+    jobs = [item(f"j{n:04d}", T - n) for n in range(first, first + size)]
+    return {"totalCount": total, "jobInfoList": jobs}
+
+
+def listed(client: Any, limit: int = 0) -> tuple[list[str], listing.Tally]:
+    tally = listing.Tally()
+    window = listing.Window(T - 60, T)
+    return ids(listing.jobs(client, {}, window, limit=limit, concurrency=3, tally=tally)), tally
+
+
+def test_an_empty_page_in_the_middle_does_not_hide_the_pages_after_it() -> None:
+    client = PagedClient(
+        {
+            1: page_of(0, 100, 250),
+            2: {"totalCount": 250, "jobInfoList": []},
+            3: page_of(200, 50, 250),
+        }
+    )
+    found, tally = listed(client)
+    assert found == [f"j{n:04d}" for n in [*range(100), *range(200, 250)]]
+    assert tally.complete and tally.shown == 150 and tally.total == 250
+
+
+@pytest.mark.parametrize("total", [50, None, "250", -1, True])
+def test_without_a_count_it_can_trust_pages_are_read_until_one_is_not_full(total: Any) -> None:
+    pages = {1: page_of(0, 100, total), 2: page_of(100, 100, total), 3: page_of(200, 50, total)}
+    client = PagedClient(pages)
+    found, tally = listed(client)
+    assert found == [f"j{n:04d}" for n in range(250)]
+    assert client.asked == [1, 2, 3]
+    assert tally.complete and tally.miscounted == (total == 50)
+    # ... one page after another, and none past what the limit can use.
+    client = PagedClient(pages)
+    assert listed(client, limit=150)[0] == [f"j{n:04d}" for n in range(150)]
+    assert client.asked == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        ({"totalCount": 3, "jobInfoList": [1, "x", None]}, "holds a number at 0, not a job"),
+        ({"totalCount": 3, "jobInfoList": {"a": 1}}, "jobInfoList is not a list"),
+        ([{"instanceId": "a"}], "data is not an object"),
+    ],
+)
+def test_a_malformed_page_is_an_error_not_an_empty_page(data: Any, said: str) -> None:
+    from maxjob.errors import ResponseError
+
+    with pytest.raises(ResponseError, match=said):
+        listed(PagedClient({1: data}))
+
+
+def test_a_count_the_pages_do_not_reach_is_a_warning_not_no_match() -> None:
+    from maxjob.output.streams import Streams
+
+    client = PagedClient({1: {"totalCount": 3, "jobInfoList": None}})
+    out, err = io.StringIO(), io.StringIO()
+    streams = Streams(out, err, environ={})
+    options = list_command.Options(output="json")
+    code = list_command.run(options, streams, lambda *_, **__: _Closing(client))
+    assert (code, out.getvalue()) == (0, "[]\n")
+    assert err.getvalue() == (
+        "maxjob: warning: the service counted 3 jobs but sent 0: pages came back short or "
+        "empty (did jobs change while they were read?); the list may be incomplete\n"
+    )
+
+
+class _Closing:
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def __enter__(self) -> Any:
+        return self.client
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
 def test_batches_are_whole_pages_and_stop_at_the_limit_without_asking_for_more() -> None:
     jobs = [item(f"j{n:03d}", T - n) for n in range(1000)]
     client = FakeClient(every=jobs)
@@ -365,13 +459,61 @@ def test_csv_is_rfc4180_with_api_field_names_sanitised_and_no_formulas() -> None
     assert values["submittedAtTime"] == str(T - 100) and values["status"] == "failed"
 
 
+def tally(shown: int, total: int, *, complete: bool, windows: int = 1, read: int = 1) -> Any:
+    counted = listing.Tally()
+    counted.shown, counted.total, counted.complete = shown, total, complete
+    counted.windows, counted.windows_counted = windows, read
+    return counted
+
+
 def test_footer() -> None:
-    assert job_list.footer(12, 12, complete=True, exact=True) == "12 jobs"
-    assert job_list.footer(1, 1, complete=True, exact=True) == "1 job"
-    assert job_list.footer(50, 1234, complete=False, exact=True) == (
+    assert job_list.footer(tally(12, 12, complete=True)) == "12 jobs"
+    assert job_list.footer(tally(1, 1, complete=True)) == "1 job"
+    assert job_list.footer(tally(50, 1234, complete=False)) == (
         "50 of 1,234 jobs (--limit N for more, 0 for all)"
     )
-    assert "of about 1,234" in job_list.footer(50, 1234, complete=False, exact=False)
+    assert "of about 1,234" in job_list.footer(tally(50, 1234, complete=False, windows=2, read=2))
+    # Older windows never read: what they hold is not known.
+    assert job_list.footer(tally(50, 1234, complete=False, windows=5)) == (
+        "50 of at least 1,234 jobs (--limit N for more, 0 for all)"
+    )
+    assert job_list.footer(tally(50, 50, complete=False, windows=5)) == (
+        "50 jobs; older ones may match (--limit N for more, 0 for all)"
+    )
+
+
+def test_newest_first_with_a_limit_reads_an_older_week_only_when_it_may_hold_the_next_job() -> None:
+    weeks = listing.split(listing.Window(T - 30 * 86400, T))
+    # 120 jobs in the newest week, all submitted in it; 10 in each older one.
+    windows = {
+        (w.since, w.until): [
+            item(f"w{i}-{n:03d}", w.until - 60 * (n + 1)) for n in range(120 if i == 0 else 10)
+        ]
+        for i, w in enumerate(weeks)
+    }
+    client = FakeClient(windows)
+    counted = listing.Tally()
+    whole = listing.Window(T - 30 * 86400, T)
+    found = list(listing.jobs(client, {}, whole, limit=100, concurrency=4, tally=counted))
+    assert ids(found) == [f"w0-{n:03d}" for n in range(100)]
+    assert {body["from"] for body, _, _ in client.calls} == {weeks[0].since}
+    assert counted.windows_counted == 1 and counted.windows == 5
+    # A job submitted before its week began (it ran into it) may come after an older week's.
+    windows[(weeks[0].since, weeks[0].until)][5]["submittedAtTime"] = weeks[0].since - 86400
+    client = FakeClient(windows)
+    found = list(listing.jobs(client, {}, whole, limit=130, concurrency=4))
+    assert len(found) == 130 and {body["from"] for body, _, _ in client.calls} == {
+        weeks[0].since,
+        weeks[1].since,
+    }
+    assert [i["submittedAtTime"] for i in found] == sorted(
+        (i["submittedAtTime"] for i in found), reverse=True
+    )
+    # Sorted on anything else, every week is read at once (the merge needs them all).
+    client = FakeClient(windows)
+    sort = {"sortByList": ["cuUsage"], "sortOrderList": ["desc"]}
+    list(listing.jobs(client, sort, whole, limit=10, concurrency=4))
+    assert len({body["from"] for body, _, _ in client.calls}) == 5
 
 
 # -- the table -------------------------------------------------------------------------------------
@@ -503,7 +645,9 @@ def test_no_match_names_the_window_the_filters_and_the_documented_statuses() -> 
     assert "with" not in plain and "statuses" not in plain
     # An outcome as a status: an ended job is often `terminated`, whatever its outcome.
     failed = list_command.no_match(list_command.Options(statuses=("failed",)), whole, utc=True)
-    assert failed.endswith("try --status terminated, the OUTCOME column tells")
+    assert failed.endswith(
+        "try --status terminated (the list cannot tell their outcome: maxjob info ID can)"
+    )
     both = list_command.Options(statuses=("failed", "terminated"))
     assert "try --status terminated" not in list_command.no_match(both, whole, utc=True)
 
