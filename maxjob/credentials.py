@@ -310,12 +310,15 @@ def _useful_failure(exc: Exception) -> str | None:
         if not reason or any(phrase in reason.lower() for phrase in _NOT_CONFIGURED):
             continue
         place = _PLACES.get(provider)
+        # The package's words for a missing profile (with its typo), in plain words.
+        reason = _NO_PROFILE.sub(r"it holds no profile \1", reason)
         text = _scrubbed(f"{place}: {reason}" if place else " ".join(failure.split()))
         short = textwrap.shorten(text, width=_DETAIL_WIDTH, placeholder=" …")
         return None if short == "…" else short  # "…" alone: not even the first word fits
     return None
 
 
+_NO_PROFILE = re.compile(r"unable to get profile with ('[^']*') f[ro]rm .*", re.IGNORECASE)
 # What a link's reason may carry that is not for the terminal: the answer of a credentials
 # server (`... result: {"AccessKeySecret": ...}`), a JSON document, a URL's user, query or
 # fragment (`?token=...`), and `secret=...`-like pairs.

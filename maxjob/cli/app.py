@@ -114,7 +114,11 @@ class Group(_Help, TyperGroup):
         return typer.main.get_command(single)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
-        rows = [(name, _summary(COMMANDS[name][0])) for name in self.list_commands(ctx)]
+        rows = [
+            (", ".join([name, *(a for a, n in ALIASES.items() if n == name)]), _summary(function))
+            for name in self.list_commands(ctx)
+            for function in (COMMANDS[name][0],)
+        ]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -275,6 +279,10 @@ def _usage_error(exc: Any) -> int:
     """Click's usage error (four lines) as maxjob's one line, with a close match where one helps."""
     from maxjob.render.sanitize import sanitize
 
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        # `maxjob` alone: the help, as `gh` and `kubectl` give it (on stdout, exit 0).
+        sys.stdout.write(str(exc.format_message()).rstrip("\n") + "\n")
+        return 0
     message = str(exc.format_message()).strip().splitlines()[0] if exc.format_message() else ""
     ctx = getattr(exc, "ctx", None)
     where = ctx.command_path if ctx is not None else "maxjob"

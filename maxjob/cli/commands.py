@@ -254,7 +254,7 @@ def completion(
         ),
     ],
 ) -> None:
-    """Print the shell completion script (the files in completions/ are exactly these)."""
+    """Print the shell completion script for bash, zsh or fish."""
     from maxjob.commands import completion
 
     out = streams()

@@ -59,7 +59,8 @@ def warn_unknown_status(streams: Streams, instance_id: str, job: JobInfo, warned
     if not job.is_status_known and job.normalised_status not in warned:
         warned.add(job.normalised_status)
         streams.warn(
-            f"{instance_id}: unknown status {display(job.status)!r}; treated as not finished"
+            # Quoted as it is shown (not repr: its escapes would be escaped again).
+            f"{instance_id}: unknown status '{display(job.status)}'; treated as not finished"
         )
 
 

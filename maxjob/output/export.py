@@ -98,7 +98,7 @@ def check(path: str, width: int) -> Path:
     """Refuse (exit 2, before any request) a file that is neither `.svg` nor `.html`, a width
     out of range, or a file whose directory does not exist or cannot be written."""
     if Path(path).suffix.lower() not in SUFFIXES:
-        raise UsageError(f"--export {path}: the file must end in .svg or .html")
+        raise UsageError(f"--export {path}: the file must end in .svg, .html or .htm")
     if not MIN_WIDTH <= width <= MAX_WIDTH:
         raise UsageError(f"--width must be between {MIN_WIDTH} and {MAX_WIDTH} columns")
     return check_target(path, "--export")

@@ -32,6 +32,13 @@ def test_completion_files_are_exactly_what_the_command_prints(shell: str, filena
     assert (ROOT / "completions" / filename).read_text() == result.out
 
 
+def test_maxjob_alone_prints_its_help_with_the_aliases() -> None:
+    result = run_maxjob(keys=False)
+    assert (result.code, result.err) == (0, "")
+    assert result.out.startswith("Usage: maxjob [OPTIONS] COMMAND [ARGS]...")
+    assert "\n  list, ls    Find jobs" in result.out
+
+
 def test_completion_of_an_unknown_shell_is_a_usage_error() -> None:
     result = run_maxjob("completion", "tcsh", keys=False)
     assert result.code == 2 and "bash, zsh, fish, powershell" in result.err
@@ -181,7 +188,7 @@ def test_readme_command_reference_matches_help(command: str) -> None:
 def test_readme_lists_every_command() -> None:
     out = run_maxjob("--help", keys=False).out
     listing = out.split("Commands:")[1].split("Examples:")[0]
-    commands = re.findall(r"^  (\w+)\s{2,}", listing, re.M)
+    commands = re.findall(r"^  (\w+)(?:, \w+)*\s{2,}", listing, re.M)
     assert commands == COMMANDS
     readme = (ROOT / "README.md").read_text()
     for command in commands:

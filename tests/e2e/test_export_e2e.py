@@ -201,7 +201,7 @@ def test_why_exports_the_explanation_as_svg(emulator_with: Any, tmp_path: Path) 
     ("args", "message"),
     [
         (["--export", "{tmp}/missing/job.svg"], "does not exist"),
-        (["--export", "{tmp}/job.pdf"], "must end in .svg or .html"),
+        (["--export", "{tmp}/job.pdf"], "must end in .svg, .html or .htm"),
         (["--export", "{tmp}/job.svg", "--width", "10"], "10 is out of range: give from 40 to 400"),
     ],
 )

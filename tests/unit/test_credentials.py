@@ -243,9 +243,8 @@ def test_a_reason_that_helps_is_in_the_message(monkeypatch: pytest.MonkeyPatch) 
     use_chain(monkeypatch, Chain(error=chain_failure(ENV_EMPTY, no_profile, NO_INI_FILE)))
     with pytest.raises(CredentialsError) as caught:
         resolve(None, {})
-    assert caught.value.message.endswith(
-        ": ~/.aliyun/config.json: unable to get profile with 'prod' form cli credentials file."
-    )
+    # (The package's words, typo included, said plainly.)
+    assert caught.value.message.endswith(": ~/.aliyun/config.json: it holds no profile 'prod'")
     assert_one_line(caught.value)
 
 

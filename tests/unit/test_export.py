@@ -148,8 +148,8 @@ def test_secrets_are_masked_in_the_document(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "width", "message"),
     [
-        ("job.png", 100, "must end in .svg or .html"),
-        ("job", 100, "must end in .svg or .html"),
+        ("job.png", 100, "must end in .svg, .html or .htm"),
+        ("job", 100, "must end in .svg, .html or .htm"),
         ("job.svg", 39, "--width must be between 40 and 400"),
         ("nowhere/job.svg", 100, "does not exist"),
     ],
@@ -295,7 +295,7 @@ def test_start_export_checks_now_and_masks_as_the_streams_do(tmp_path: Path) -> 
     streams = Streams(io.StringIO(), io.StringIO(), environ={})
     streams.hide("leaked-secret-value-123456")
     assert files.start_export(None, streams, command="maxjob list", width=100, utc=True) is None
-    with pytest.raises(UsageError, match=r"must end in \.svg or \.html"):
+    with pytest.raises(UsageError, match=r"must end in \.svg, \.html or \.htm"):
         files.start_export(str(tmp_path / "a.png"), streams, command="x", width=100, utc=True)
     saved = files.start_export(
         str(tmp_path / "a.svg"), streams, command="maxjob info", width=80, utc=True

@@ -81,3 +81,18 @@ def test_a_table_in_a_pipe_has_no_trailing_spaces() -> None:
     out = io.StringIO()
     Streams(out, io.StringIO(), environ={}).console(width=40).print(table)
     assert out.getvalue() == "a  short\nbb a longer cell\n"
+
+
+def test_an_unknown_status_is_quoted_once_escaped() -> None:
+    import io
+
+    from maxjob.commands.watch import warn_unknown_status
+    from maxjob.models import JobInfo
+    from maxjob.output.streams import Streams
+
+    err = io.StringIO()
+    job = JobInfo.from_api({"instanceId": "j", "status": "running\x1b[8m"})
+    warn_unknown_status(Streams(io.StringIO(), err, environ={}), "j", job, set())
+    assert err.getvalue() == (
+        "maxjob: warning: j: unknown status 'running\\x1b[8m'; treated as not finished\n"
+    )
