@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from maxjob.models import JobInfo, Outcome, SubStatus
+from maxjob.models import JobInfo, Outcome, SceneResult, SubStatus
 from maxjob.render.sanitize import display
 from maxjob.render.units import (
     amount,
@@ -353,13 +353,14 @@ def glance_parts(
     if numbers.since is not None:
         parts.append(f"{'running' if numbers.started else 'waiting'} for {duration(numbers.since)}")
     for scene in job.scene_results:
+        if numbers.started and _about_waiting(scene):
+            continue  # it runs: a lack of resources no longer holds it up
         if (scene.type or "").strip().lower() in ALARMING and display(scene.summary):
             return parts, display(scene.summary)
     return parts, None
-    if numbers.since is not None:
-        parts.append(f"{'running' if numbers.started else 'waiting'} for {duration(numbers.since)}")
-    for scene in job.scene_results:
-        if (scene.type or "").strip().lower() in ALARMING and display(scene.summary):
-            parts.append(display(scene.summary))
-            break
-    return " · ".join(parts)
+
+
+def _about_waiting(scene: SceneResult) -> bool:
+    """Whether a diagnostic is about a wait for resources (`LackResource`)."""
+    names = ((scene.scene or "").strip().lower(), (scene.scene_tag or "").strip().lower())
+    return any(name.endswith("lackresource") for name in names)

@@ -347,6 +347,23 @@ def test_at_a_glance_says_what_it_cost_or_what_holds_it_up() -> None:
         }
     )
     assert at_a_glance(waiting, NOW) == "waiting for 3m 10s · Quota busy"
+    # Running, a lack of resources holds it up no more; another finding still does.
+    lack = {"type": "warning", "scene": "LackResource", "summary": "Insufficient resources."}
+    skew = {"type": "warning", "scene": "DataSkew", "summary": "Data skew."}
+    started = int(NOW.timestamp()) - 60
+    running = {"status": "running", "submittedAtTime": started - 5, "runningAtTime": started}
+    assert at_a_glance(JobInfo.from_api({**running, "sceneResults": [lack]}), NOW) == (
+        "running for 1m 00s"
+    )
+    assert at_a_glance(JobInfo.from_api({**running, "sceneResults": [lack, skew]}), NOW) == (
+        "running for 1m 00s · Data skew."
+    )
+    assert at_a_glance(
+        JobInfo.from_api(
+            {**running, "status": "waiting", "runningAtTime": None, "sceneResults": [lack]}
+        ),
+        NOW,
+    ).endswith("Insufficient resources.")
 
 
 def test_a_server_key_cannot_start_a_workflow_command_line_in_plain() -> None:
