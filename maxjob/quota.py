@@ -411,6 +411,14 @@ class QuotaBook:
         parents = self.parents()
         return None if isinstance(parents, MaxjobError) else nickname in parents
 
+    def level2_of(self, nickname: str) -> list[str]:
+        """The level-2 quotas of a level-1 one, where its jobs run (none: not a level-1 quota
+        with level-2 ones, or ListQuotas could not be read)."""
+        parents = self.parents()
+        if isinstance(parents, MaxjobError):
+            return []
+        return sorted(name for name, parent in parents.items() if parent == nickname != name)
+
     def nicknames(self) -> list[str]:
         parents = self.parents()
         return [] if isinstance(parents, MaxjobError) else sorted(parents)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -370,8 +371,16 @@ def run(
             reader = TopReader(client, quota, streams, wall)
             snapshot = reader.snapshot()
             capacity = reader.capacity()
-            if snapshot.at is None and not snapshot.jobs and reader.book.exists(quota) is False:
-                raise not_found(quota, reader.book)
+            if snapshot.at is None and not snapshot.jobs:
+                if reader.book.exists(quota) is False:
+                    raise not_found(quota, reader.book)
+                if level2 := reader.book.level2_of(quota):
+                    # Jobs run in level-2 quotas [DOC]: nothing would ever show on this one.
+                    raise UsageError(
+                        f"{quota} is a level-1 quota: its jobs run on its level-2 quotas, "
+                        f"{', '.join(level2)}",
+                        hint=f"maxjob top --quota {shlex.quote(level2[0])}",
+                    )
             frame = Frame(quota, snapshot, capacity, sort=options.sort, fallback=reader.fallback)
             if not live:
                 show_once(frame, fmt, streams, jq, utc=utc, now=wall())

@@ -243,6 +243,16 @@ def test_an_unknown_quota_is_not_found_with_the_closest_names(emulated: Emulated
     assert missing.value.hint is not None and "os_bigdata" in missing.value.hint
 
 
+def test_a_level1_quota_names_its_level2_quotas_where_its_jobs_run(emulated: Emulated) -> None:
+    with pytest.raises(UsageError) as level1:
+        _run(emulated, quota="os_bigdata_p")
+    assert level1.value.message == (
+        "os_bigdata_p is a level-1 quota: its jobs run on its level-2 quotas, "
+        "adhoc, demo_quota, os_bigdata"
+    )
+    assert level1.value.hint == "maxjob top --quota adhoc"
+
+
 def test_a_quota_with_no_snapshot_yet_is_said_not_called_idle() -> None:
     emulated = Emulated(lag=3600)
     code, out, err = _run(emulated, quota="os_bigdata", output="json")
