@@ -338,11 +338,17 @@ class Gatherer:
         earlier = [
             j for j in waiting if submitted and j.submitted_at and j.submitted_at < submitted
         ]
+        if not waiting:
+            queue = "no other job waiting"
+        elif len(waiting) == 1:
+            queue = f"1 other job waiting, submitted {'before' if earlier else 'after'} this one"
+        else:
+            some = len(earlier) if 0 < len(earlier) < len(waiting) else "all" if earlier else "none"
+            queue = f"{len(waiting)} other jobs waiting, {some} of them submitted before this one"
         self.add(
             "queue",
-            f"On quota {nickname}, {_count(len(snapshot.running), 'job')} running and "
-            f"{_count(len(waiting), 'other')} waiting, {len(earlier)} of those submitted before "
-            "this one; GetRunningJobs gives no priorities, so its position is unknown.",
+            f"On quota {nickname}, {_count(len(snapshot.running), 'job')} running and {queue}; "
+            "GetRunningJobs gives no priorities, so its position is unknown.",
             {
                 "running": len(snapshot.running),
                 "waiting": len(waiting),

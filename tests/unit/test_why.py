@@ -197,7 +197,7 @@ def test_it_says_what_it_could_not_see_and_why(emulated: Emulated) -> None:
         "odps:ListJobSnapshotInfos on quota os_restricted (NoPermission).",
     ]
     counts = next(r for r in explanation.reasons if r.kind == "queue")
-    assert counts.text.startswith("On quota os_restricted, 1 job running and 0 others waiting")
+    assert counts.text.startswith("On quota os_restricted, 1 job running and no other job waiting;")
     assert "its position is unknown" in counts.text and "GetRunningJobs" in counts.source
     assert explanation.ahead is None
 
@@ -384,3 +384,34 @@ def test_a_substatus_time_past_the_calendar_in_utc_is_no_time_and_no_crash() -> 
     assert parse_substatus_time(far) is None
     lines = render_why.plain({"substatus": {"startTime": far}}).splitlines()
     assert lines == [f"substatus.startTime\t{far}"]
+
+
+@pytest.mark.parametrize(
+    ("submitted", "said"),
+    [
+        ((), "no other job waiting;"),
+        ((-60,), "1 other job waiting, submitted before this one;"),
+        ((60,), "1 other job waiting, submitted after this one;"),
+        ((-60, 60), "2 other jobs waiting, 1 of them submitted before this one;"),
+        ((-60, -30), "2 other jobs waiting, all of them submitted before this one;"),
+        ((30, 60), "2 other jobs waiting, none of them submitted before this one;"),
+    ],
+)
+def test_running_counts_say_plainly_which_waiting_jobs_came_first(
+    submitted: tuple[int, ...], said: str
+) -> None:
+    from maxjob.quota import RUNNING_JOBS, QuotaJob, Snapshot
+
+    at = 1_800_000_000
+    job = JobInfo.from_api({"instanceId": "me", "status": "waiting", "submittedAtTime": at})
+    others = [
+        QuotaJob.from_running({"instanceId": f"o{n}", "submittedAtTime": at + delta}, at + 100)
+        for n, delta in enumerate(submitted)
+    ]
+    running = QuotaJob.from_running(
+        {"instanceId": "r", "submittedAtTime": at - 99, "runningAtTime": at - 90}, at + 100
+    )
+    snapshot = Snapshot("q", RUNNING_JOBS, None, at + 100, (running, *others))
+    gatherer = diagnosis.Gatherer(None, job, now=at + 100, utc=True)  # type: ignore[arg-type]
+    gatherer.running_counts("q", snapshot)
+    assert gatherer.reasons[0].text.startswith(f"On quota q, 1 job running and {said}")
