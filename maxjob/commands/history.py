@@ -129,13 +129,26 @@ def earlier_items(
     """The earlier runs' items, newest first, at most `most`: never this run, only runs
     submitted in [whole.since, whole.until). Each window of at most 7 days keeps the runs
     submitted in it (ListJobInfos also returns runs that merely overlap it), so a run is taken
-    in one window only and the newest `most` are exact."""
+    in one window only and the newest `most` are exact; and only runs the filters match."""
+    # What the filters asked, checked again here: a service that ignored one would make another
+    # SQL, or another project, look like this job's history.
+    wanted = {
+        field: set(filters[name])
+        for name, field in (
+            ("signatureList", "signature"),
+            ("extNodeIdList", "extNodeId"),
+            ("projectList", "project"),
+        )
+        if name in filters
+    }
     count = 0
     for part in listing.split(whole):
         items = listing.jobs(client, filters, part, concurrency=CONCURRENCY)
         try:
             for item in items:
                 if item.get("instanceId") == instance_id:
+                    continue
+                if any(item.get(field) not in values for field, values in wanted.items()):
                     continue
                 submitted = epoch_to_datetime(item.get("submittedAtTime"))
                 if submitted is None or not part.since <= submitted.timestamp() < part.until:

@@ -160,6 +160,38 @@ def test_by_signature_in_the_project_over_two_windows_of_seven_days() -> None:
     assert dict(first.url.params) == {"pageNumber": "1", "pageSize": "100"}
 
 
+def test_runs_of_another_sql_or_project_are_left_out_if_the_service_ignores_a_filter() -> None:
+    service = FakeService(
+        [
+            *usual(3),
+            run_item("other-sql", 1.5, signature="another"),
+            run_item("other-project", 2.5, project="elsewhere"),
+        ]
+    )
+    service.handler = _ignoring_filters(service)  # type: ignore[method-assign]
+    result = service.invoke("this-run", "-o", "json")
+    assert result.exit_code == 0, result.output
+    runs = [run["instanceId"] for run in json.loads(result.output)["runs"]]
+    assert runs == ["r01", "r02", "r03"]
+
+
+def _ignoring_filters(service: FakeService) -> Any:
+    real = service.handler
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.headers["x-acs-action"] != "ListJobInfos":
+            return real(request)
+        body = json.loads(request.content)
+        kept = {k: v for k, v in body.items() if not k.endswith("List") or k.startswith("sort")}
+        return real(
+            request.__class__(
+                request.method, request.url, headers=request.headers, content=json.dumps(kept)
+            )
+        )
+
+    return handler
+
+
 def test_by_node_all_projects_and_other_days() -> None:
     service = FakeService(usual())
     assert (
