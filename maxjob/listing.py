@@ -70,7 +70,15 @@ def parse_when(text: str, now: datetime, *, name: str) -> datetime:
     except ValueError:
         raise UsageError(f"{name} {value!r} is not {WHEN_FORMS}") from None
     if when.tzinfo is None:
-        when = when.astimezone()  # local time, as TZ says
+        local = when.astimezone()  # local time, as TZ says
+        if local.astimezone().replace(tzinfo=None) != when:
+            # In the hour the clocks skip: no such local time, and no right guess for it.
+            raise UsageError(
+                f"{name} {value!r} is not a time in the local time zone: the clocks skip it "
+                "(daylight saving)",
+                hint="give the time with its offset, e.g. 2026-03-08T03:30:00-04:00",
+            )
+        when = local
     return when
 
 

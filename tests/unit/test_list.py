@@ -689,3 +689,25 @@ def test_the_strict_parser_still_refuses_deep_nesting_and_repeated_keys(
     else:
         with pytest.raises(ValueError, match=refused):
             parse_json(body)
+
+
+def test_a_local_time_the_clocks_skip_is_refused_and_a_repeated_one_taken_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        now = datetime(2026, 6, 1, tzinfo=UTC)
+        with pytest.raises(UsageError, match="the clocks skip it"):
+            listing.parse_when("2026-03-08T02:30", now, name="--since")
+        before = listing.parse_when("2026-03-08T01:30", now, name="--since")
+        assert before.utcoffset() == timedelta(hours=-5)
+        after = listing.parse_when("2026-03-08T03:30", now, name="--since")
+        assert after.utcoffset() == timedelta(hours=-4)
+        # The hour repeated when the clocks go back is a time (its first pass).
+        assert listing.parse_when("2026-11-01T01:30", now, name="--since").tzinfo is not None
+    finally:
+        monkeypatch.undo()
+        time.tzset()
