@@ -16,16 +16,22 @@ from maxjob.output.streams import Streams
 from maxjob.polling import Clock
 from maxjob.session import ConnectionOptions, open_client
 
+# At most 60 columns a line, so that a narrow terminal breaks none of it.
 NEXT_STEPS = """\
-That was maxjob against its built-in emulator. To use it for real:
+That was maxjob against its built-in emulator. To use it
+for real:
 
-  export ALIBABA_CLOUD_ACCESS_KEY_ID=... ALIBABA_CLOUD_ACCESS_KEY_SECRET=...
-  export ALIBABA_CLOUD_REGION_ID=cn-hangzhou   # or: aliyun configure
-  maxjob info <instanceId>                     # or paste a Logview link
-  maxjob wait <instanceId> && echo done        # in CI: exit status = outcome
+  export ALIBABA_CLOUD_ACCESS_KEY_ID=...
+  export ALIBABA_CLOUD_ACCESS_KEY_SECRET=...
+  export ALIBABA_CLOUD_REGION_ID=cn-hangzhou
+  # (or, for all three: aliyun configure)
+  maxjob info <instanceId>      # or paste a Logview link
+  maxjob wait <instanceId> && echo done
+  # (in CI: the exit status is the outcome)
 
-Try more here: run maxjob emulator, export the variables it prints in
-another shell, then: maxjob info finished (or failed, progress-1, ...)"""
+Try more here: run maxjob emulator, export the variables it
+prints in another shell, then: maxjob info finished (or
+failed, progress-1, ...)"""
 
 
 def run(streams: Streams, *, interval: float = 1.0) -> int:
@@ -38,8 +44,8 @@ def run(streams: Streams, *, interval: float = 1.0) -> int:
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"
         instance_id = "demo-" + secrets.token_hex(6)
-        streams.message(f"maxjob demo: an emulator is serving the MaxCompute API on {url}")
-        streams.message(f"maxjob demo: watching job {instance_id} until it finishes (~10 s)")
+        streams.message(f"maxjob demo: a MaxCompute emulator on {url}")
+        streams.message(f"maxjob demo: watching job {instance_id} (~10 s)")
         connection = ConnectionOptions(
             endpoint=url,
             credentials=Credentials(key_id, secret, source="the demo"),

@@ -110,6 +110,8 @@ def test_demo_runs_end_to_end_without_an_account(tmp_path: Path) -> None:
     assert "status    succeeded" in result.out  # the timeline
     assert "1032   " in result.out and "Task executing" in result.out
     assert "maxjob info <instanceId>" in result.out
+    # Its messages fit a 60-column terminal (a port of five digits included).
+    assert result.err and max(len(line) for line in result.err.splitlines()) <= 60
     # It touched no user configuration.
     assert not (Path(tmp_path) / ".aliyun").exists()
 
@@ -217,3 +219,9 @@ def test_help_fits_80_columns(command: str | None) -> None:
     result = run_maxjob(*args, env={"COLUMNS": "80"})
     assert result.code == 0
     assert [line for line in result.out.splitlines() if len(line) > 80] == []
+
+
+def test_the_demos_own_lines_fit_60_columns() -> None:
+    from maxjob.commands.demo import NEXT_STEPS
+
+    assert max(len(line) for line in NEXT_STEPS.splitlines()) <= 60
