@@ -66,12 +66,22 @@ def timeline_lines(job: JobInfo, *, now: datetime | None = None) -> list[str]:
         for label, start, lasted, note in rows:
             line = f"{label:<{widths[0]}}  {start:<{widths[1]}}  {lasted:>{widths[2]}}  {note}"
             lines.append(line.rstrip())
-    for scene in job.scene_results:
-        if lines[-1] != "" and scene is job.scene_results[0]:
+    findings = [
+        (
+            display(scene.type) or "note",
+            "/".join(x for x in (display(scene.scene), display(scene.scene_tag)) if x),
+            display(scene.summary) or display(scene.description),
+        )
+        for scene in job.scene_results
+    ]
+    if findings:
+        if lines[-1] != "":
             lines.append("")
-        summary = display(scene.summary) or display(scene.description)
-        name = "/".join(x for x in (display(scene.scene), display(scene.scene_tag)) if x)
-        lines.append(f"{display(scene.type) or 'note'}  {name}  {summary}".rstrip())
+        # Aligned as the substatuses are (widths in characters: the server's text is escaped).
+        kinds = max(len(kind) for kind, _, _ in findings)
+        names = max(len(name) for _, name, _ in findings)
+        for kind, name, summary in findings:
+            lines.append(f"{kind:<{kinds}}  {name:<{names}}  {summary}".rstrip())
     return lines
 
 
