@@ -37,6 +37,8 @@ MAX_WINDOW = timedelta(days=7)
 # later than that a window starts, so that it is not refused for a clock a little ahead.
 RETENTION = timedelta(days=45)
 RETENTION_MARGIN = 600
+# Without a job count, pages are read until one is not full, but no more than this many.
+MAX_UNCOUNTED_PAGES = 10_000
 # Past this many pages in a window, big buffers come from the system (see `maxjob.memory`).
 MANY_PAGES = 10
 WHEN_FORMS = (
@@ -347,13 +349,27 @@ def _pages_until_short(
     fetch: Callable[[Window, int], _Page],
     page_size: int,
 ) -> Generator[list[dict[str, Any]]]:
-    """The pages after a first one of `items`, one at a time, until one is not full."""
+    """The pages after a first one of `items`, one at a time, until one is not full, or one
+    is the page before again (a service that ignores the page number), or `MAX_UNCOUNTED_PAGES`
+    have been read (an answer that never ends is an error, not a listing)."""
     number = 1
     while len(items) >= page_size:
+        if number >= MAX_UNCOUNTED_PAGES:
+            raise ResponseError(
+                f"ListJobInfos gave no job count and still full pages after {number:,} pages: "
+                "stopped there"
+            )
         number += 1
+        before = _ends(items)
         items, _ = fetch(part, number)
+        if _ends(items) == before:
+            return
         if items:
             yield items
+
+
+def _ends(items: list[dict[str, Any]]) -> tuple[Any, Any]:
+    return (items[0].get("instanceId"), items[-1].get("instanceId")) if items else (None, None)
 
 
 def _merged(

@@ -711,3 +711,19 @@ def test_a_local_time_the_clocks_skip_is_refused_and_a_repeated_one_taken_once(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_pages_without_a_count_end_when_the_service_ignores_the_page_number(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from maxjob.errors import ResponseError
+
+    same = PagedClient({n: page_of(0, 100, None) for n in range(1, 50)})
+    found, _ = listed(same)
+    assert found == [f"j{n:04d}" for n in range(100)] and same.asked == [1, 2]
+    # Full pages forever, each new: a bound, and an error rather than a listing.
+    monkeypatch.setattr(listing, "MAX_UNCOUNTED_PAGES", 5)
+    endless = PagedClient({n: page_of(100 * n, 100, None) for n in range(1, 50)})
+    with pytest.raises(ResponseError, match="no job count and still full pages after 5 pages"):
+        listed(endless)
+    assert endless.asked == [1, 2, 3, 4, 5]
