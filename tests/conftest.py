@@ -206,3 +206,22 @@ def run_maxjob(
         check=False,
     )
     return Result(done.returncode, done.stdout, done.stderr)
+
+
+def into_closed_pipe(*args: str, endpoint: str, home: Path) -> Result:
+    """Run the installed `maxjob` with stdout a pipe whose reader has already gone (`| head`,
+    made certain): the first write fails."""
+    read, write = os.pipe()
+    os.close(read)
+    with open(write, "wb") as out:
+        done = subprocess.run(
+            [MAXJOB, *args],
+            env=keyed_environ(home, endpoint),
+            stdout=out,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    return Result(done.returncode, "", done.stderr)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from maxjob import emulator
-from tests.conftest import MAXJOB, keyed_environ, run_maxjob
+from tests.conftest import MAXJOB, into_closed_pipe, keyed_environ, run_maxjob
 
 KILL_DELAY = 0.2
 # A job whose KillJobs answer comes 3 s late: the kill is done at once, the answer lost.
@@ -249,24 +249,12 @@ def test_a_closed_pipe_stops_the_kills_and_stderr_says_which_were_sent(
 ) -> None:
     """`kill ... | head -1`, made certain: the reader has gone before the first line. The first
     kill is sent, its line cannot be written: no other kill is sent, and stderr names both."""
-    import subprocess
-
     first, second, third = (fresh("kill-") for _ in range(3))
-    read, write = os.pipe()
-    os.close(read)
-    with open(write, "wb") as out:
-        done = subprocess.run(
-            [MAXJOB, "kill", first, second, third, "--yes", "--no-wait", "-o", "plain"],
-            env=keyed_environ(tmp_path, served.url),
-            stdout=out,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    assert done.returncode == 141
+    args = ("kill", first, second, third, "--yes", "--no-wait", "-o", "plain")
+    done = into_closed_pipe(*args, endpoint=served.url, home=tmp_path)
+    assert done.code == 141
     assert [served.calls(job) for job in (first, second, third)] == [1, 0, 0]
-    assert done.stderr == (
+    assert done.err == (
         f"maxjob: stdout was closed; a kill was sent for {first}; not for {second}, {third}\n"
         f"maxjob: follow them with: maxjob wait {first}\n"
     )

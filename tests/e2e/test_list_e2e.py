@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import MAXJOB, Emulator, keyed_environ, run_maxjob
+from tests.conftest import MAXJOB, Emulator, into_closed_pipe, keyed_environ, run_maxjob
 from tests.e2e.pty_run import PtyProcess
 from tests.e2e.servers import Received, RecordingServer, Reply
 from tests.e2e.test_imports import HEAVY_FOR_DATA, imported, offenders
@@ -195,19 +195,7 @@ def test_in_github_actions_server_text_forms_no_workflow_command(output: str) ->
 def test_a_table_into_a_closed_pipe_exits_141_like_the_other_formats(
     emulator: Emulator, tmp_path: Path
 ) -> None:
-    import os
-    import subprocess
-
-    read, write = os.pipe()
-    os.close(read)  # the reader is gone before the table is written
-    with open(write, "wb") as out:
-        done = subprocess.run(
-            [MAXJOB, "ls", "--since", "30d", "-o", "table"],
-            env=keyed_environ(tmp_path, emulator.url),
-            stdout=out,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    assert (done.returncode, done.stderr) == (141, "")
+    done = into_closed_pipe(
+        "ls", "--since", "30d", "-o", "table", endpoint=emulator.url, home=tmp_path
+    )
+    assert (done.code, done.err) == (141, "")
