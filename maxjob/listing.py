@@ -38,7 +38,10 @@ MAX_WINDOW = timedelta(days=7)
 RETENTION = timedelta(days=45)
 RETENTION_MARGIN = 600
 # Without a job count, pages are read until one is not full, but no more than this many.
-MAX_UNCOUNTED_PAGES = 10_000
+MAX_UNCOUNTED_PAGES = 1_000
+# Empty pages in a row that end a window before its count says (the listing shrank while it was
+# read, or the count is wrong): one is skipped, as the pages after it may still hold jobs.
+EMPTY_PAGES_TO_END = 2
 # Past this many pages in a window, big buffers come from the system (see `maxjob.memory`).
 MANY_PAGES = 10
 WHEN_FORMS = (
@@ -325,6 +328,7 @@ def _window_pages(
 
         large_buffers_from_the_system()
     following = 2
+    empty = 0
     queue: deque[Future[_Page]] = deque()
     try:
         while True:
@@ -336,8 +340,13 @@ def _window_pages(
             if not queue:
                 return
             items, _ = queue.popleft().result()
-            if items:  # (an empty page: the listing changed while it was read; on to the next)
+            if items:
+                empty = 0
                 yield items
+            else:
+                empty += 1  # the listing changed while it was read, or its count is wrong
+                if empty >= EMPTY_PAGES_TO_END:
+                    return
     finally:
         for future in queue:
             future.cancel()
@@ -353,6 +362,7 @@ def _pages_until_short(
     is the page before again (a service that ignores the page number), or `MAX_UNCOUNTED_PAGES`
     have been read (an answer that never ends is an error, not a listing)."""
     number = 1
+    seen = {item.get("instanceId") for item in items}
     while len(items) >= page_size:
         if number >= MAX_UNCOUNTED_PAGES:
             raise ResponseError(
@@ -360,16 +370,12 @@ def _pages_until_short(
                 "stopped there"
             )
         number += 1
-        before = _ends(items)
         items, _ = fetch(part, number)
-        if _ends(items) == before:
-            return
-        if items:
-            yield items
-
-
-def _ends(items: list[dict[str, Any]]) -> tuple[Any, Any]:
-    return (items[0].get("instanceId"), items[-1].get("instanceId")) if items else (None, None)
+        ids = {item.get("instanceId") for item in items}
+        if ids <= seen:
+            return  # nothing new: a service that ignores the page number, or the end
+        seen |= ids
+        yield items
 
 
 def _merged(
@@ -404,8 +410,14 @@ def _merged(
         pending.append(deque())
         refill(len(windows) - 1)
 
-    add_window()
-    while fence is None and len(windows) < count:
+    if fence is None:
+        # Every window's first page asked for at once, then read.
+        while len(windows) < count:
+            windows.append(open_window(len(windows)))
+            pending.append(deque())
+        for index in range(count):
+            refill(index)
+    else:
         add_window()
     batch: list[dict[str, Any]] = []
     while True:

@@ -70,14 +70,14 @@ def denial(action: str, error: MaxjobError, on: str | None = None) -> str:
 MAX_FIGURE = 1e15
 
 
-def _number(value: Any) -> float | None:
+def _number(value: Any, most: float = MAX_FIGURE) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
         number = float(value)
     except (ValueError, OverflowError):
         return None
-    return number if math.isfinite(number) and abs(number) <= MAX_FIGURE else None
+    return number if math.isfinite(number) and abs(number) <= most else None
 
 
 def _amount(value: Any) -> float | None:
@@ -122,7 +122,7 @@ class QuotaJob(NamedTuple):
         """A ListJobSnapshotInfos item: queued when it has no running time (§2.2: "empty if the
         job has not started"); its waiting and running times are the snapshot's own."""
         priority = _number(item.get("priority"))
-        running_time = _number(item.get("runningTime"))
+        running_time = item.get("runningTime")
         return cls(
             raw=item,
             instance_id=_text(item.get("instanceId")),
@@ -131,7 +131,8 @@ class QuotaJob(NamedTuple):
             priority=int(priority) if priority is not None and priority == int(priority) else None,
             submitted_at=_time(item.get("submittedAtTime")),
             running_at=_time(item.get("runningAtTime")),
-            queued=running_time is None,
+            # Queued while it has no running time at all (an absurd one is still one).
+            queued=_number(running_time, math.inf) is None,
             waited=_amount(item.get("waitingTime")),
             ran=_amount(running_time),
             cpu_usage=_amount(item.get("cpuUsage")),

@@ -274,10 +274,12 @@ class _Kill:
                 for target in to_kill:
                     target.stage, target.done = Stage.DECLINED, True
                 return self.finish()
-        self.flush()
         sent: list[Target] = []
         try:
+            self.flush()
             for target in to_kill:
+                if self.fmt.name != "json" and reader_gone(self.streams.out):
+                    raise BrokenPipeError  # no kill after the reader of its line has gone
                 sent.append(target)
                 self.kill(target, clock)
                 self.flush()
@@ -386,7 +388,7 @@ class _Kill:
 
     def kill_failed(self, target: Target, error: MaxjobError) -> None:
         target.kill_error = error
-        throttled = error.http_status == 429 or (error.code or "").startswith("Throttling")
+        throttled = error.http_status == 429  # as the client tells it (and then sends it once)
         if isinstance(error, ServiceError | ResponseError) and not throttled:
             # A timeout, a reset, a 5xx, an unreadable answer: the kill may have arrived.
             target.stage = Stage.UNCERTAIN
@@ -513,7 +515,8 @@ class _Kill:
     def interrupted(
         self, sent: list[Target], to_kill: list[Target], why: str = "interrupted"
     ) -> None:
-        killed = [t.instance_id for t in sent]
+        # Sent: accepted, or with its answer unknown; a refused kill was not sent to any effect.
+        killed = [t.instance_id for t in sent if t.kill_accepted is not False]
         left = [t.instance_id for t in to_kill if t not in sent]
         if not killed:
             self.streams.message(f"maxjob: {why}; nothing was killed")
@@ -584,6 +587,18 @@ class _Kill:
             formats.emit_json(self.streams, self.collected, self.jq, compact=False)
         codes = [target.line(self.options.wait_timeout)[1] for target in self.targets]
         return exits.worst(codes)
+
+
+def reader_gone(stream: TextIO) -> bool:
+    """Whether `stream` is a pipe whose reader has closed it (the next write would fail)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(stream.fileno(), 0)  # only POLLERR/POLLHUP, which are always reported
+        return bool(poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no descriptor (a test's StringIO), no poll
+        return False
 
 
 def _says_success(data: Any) -> bool:

@@ -244,20 +244,46 @@ def test_a_job_that_outlives_the_wait_exits_8(served: Served) -> None:
     assert served.calls(job) == 1
 
 
-def test_a_closed_pipe_stops_the_kills_and_stderr_says_which_were_sent(
+def test_a_reader_gone_before_the_kills_stops_them_and_stderr_says_so(
     served: Served, tmp_path: Path
 ) -> None:
-    """`kill ... | head -1`, made certain: the reader has gone before the first line. The first
-    kill is sent, its line cannot be written: no other kill is sent, and stderr names both."""
-    first, second, third = (fresh("kill-") for _ in range(3))
-    args = ("kill", first, second, third, "--yes", "--no-wait", "-o", "plain")
+    """`kill ... | head -1` when the reader has gone before the first line: no kill is sent
+    (each is sent only while someone reads its line), and stderr says so."""
+    first, second = fresh("kill-"), fresh("kill-")
+    args = ("kill", first, second, "--yes", "--no-wait", "-o", "plain")
     done = into_closed_pipe(*args, endpoint=served.url, home=tmp_path)
     assert done.code == 141
-    assert [served.calls(job) for job in (first, second, third)] == [1, 0, 0]
-    assert done.err == (
-        f"maxjob: stdout was closed; a kill was sent for {first}; not for {second}, {third}\n"
-        f"maxjob: follow them with: maxjob wait {first}\n"
+    assert [served.calls(job) for job in (first, second)] == [0, 0]
+    assert done.err == "maxjob: stdout was closed; nothing was killed\n"
+
+
+def test_a_reader_gone_after_the_first_line_stops_the_kills_after_it(
+    served: Served, tmp_path: Path
+) -> None:
+    """`kill a b c | head -1`: the first kill's line is read, then the reader goes; the kills
+    after it are not sent, and stderr says which were."""
+    import subprocess
+
+    first, second, third = (fresh("kill-") for _ in range(3))
+    process = subprocess.Popen(
+        [MAXJOB, "kill", first, second, third, "--yes", "--no-wait", "-o", "plain"],
+        env=keyed_environ(tmp_path, served.url),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline().startswith(f"{first}\t")
+    process.stdout.close()
+    assert process.wait(timeout=30) in (0, 141)  # (0 if it wrote all before the close)
+    sent = [served.calls(job) for job in (first, second, third)]
+    err = process.stderr.read()
+    if process.returncode == 141:
+        assert sent[0] == 1 and 0 in sent
+        assert err.startswith(f"maxjob: stdout was closed; a kill was sent for {first}")
+    else:
+        assert sent == [1, 1, 1]
 
 
 def test_closed_stdout_is_refused_before_anything_is_sent(served: Served, tmp_path: Path) -> None:

@@ -727,3 +727,35 @@ def test_pages_without_a_count_end_when_the_service_ignores_the_page_number(
     with pytest.raises(ResponseError, match="no job count and still full pages after 5 pages"):
         listed(endless)
     assert endless.asked == [1, 2, 3, 4, 5]
+
+
+def test_a_huge_count_over_empty_pages_ends_after_two_of_them() -> None:
+    pages = {1: page_of(0, 5, 10_000_000)}
+    client = PagedClient(pages)
+    found, tally = listed(client, limit=50)
+    assert found == [f"j{n:04d}" for n in range(5)]
+    assert len(client.asked) <= 1 + 2 * 3  # the first page, and the pages asked ahead
+    assert tally.total == 10_000_000
+
+
+def test_sorted_on_another_field_the_first_pages_of_all_weeks_are_asked_at_once() -> None:
+    weeks = listing.split(listing.Window(T - 30 * 86400, T))
+    asked = threading.Event()
+    seen: set[int] = set()
+
+    def gate(since: int, number: int) -> None:
+        seen.add(since)
+        if len(seen) == len(weeks):
+            asked.set()
+        if since == weeks[0].since and number == 1:
+            # The newest week answers only once every week's first page has been asked for.
+            assert asked.wait(5), "the first pages were asked for one after another"
+
+    windows = {
+        (w.since, w.until): [item(f"w{i}", w.until - 60, cuUsage=i)] for i, w in enumerate(weeks)
+    }
+    client = FakeClient(windows, gate=gate)
+    sort = {"sortByList": ["cuUsage"], "sortOrderList": ["desc"]}
+    whole = listing.Window(T - 30 * 86400, T)
+    found = list(listing.jobs(client, sort, whole, limit=10, concurrency=8))
+    assert ids(found) == ["w4", "w3", "w2", "w1", "w0"]

@@ -475,3 +475,7 @@ def test_a_huge_figure_of_a_job_is_no_figure() -> None:
         {"instanceId": "j", "cpuUsage": 1e308, "memoryUsage": -5, "runningTime": -1}
     )
     assert (job.cpu_usage, job.memory_usage, job.ran, job.queued) == (None, None, None, False)
+    # An absurd running time is no figure, but the job runs all the same.
+    huge = QuotaJob.from_snapshot({"instanceId": "j", "runningTime": 1e16})
+    assert (huge.ran, huge.queued) == (None, False)
+    assert QuotaJob.from_snapshot({"instanceId": "j", "runningTime": ""}).queued
