@@ -220,17 +220,17 @@ def _read_aliyun_config(path: Path, shown: str) -> dict[str, object] | None:
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
         raise UsageError(f"{shown} is not valid JSON: {str(exc).splitlines()[0]}") from None
     if not isinstance(document, dict):
-        raise UsageError(f"{shown} must hold a JSON object, not {_json_type(document)}")
+        raise UsageError(f"{shown} must hold a JSON object, not {json_type(document)}")
     current = document.get("current")
     if current is not None and not isinstance(current, str):
-        raise UsageError(f'{shown}: "current" must be a profile name, not {_json_type(current)}')
+        raise UsageError(f'{shown}: "current" must be a profile name, not {json_type(current)}')
     profiles = document.get("profiles")
     if profiles is not None and not isinstance(profiles, list):
-        raise UsageError(f'{shown}: "profiles" must be a list, not {_json_type(profiles)}')
+        raise UsageError(f'{shown}: "profiles" must be a list, not {json_type(profiles)}')
     for index, entry in enumerate(profiles or []):
         if not isinstance(entry, dict):
             raise UsageError(
-                f"{shown}: profiles[{index}] must be an object, not {_json_type(entry)}"
+                f"{shown}: profiles[{index}] must be an object, not {json_type(entry)}"
             )
         name = entry.get("name")
         if name is not None and not isinstance(name, str):
@@ -238,7 +238,7 @@ def _read_aliyun_config(path: Path, shown: str) -> dict[str, object] | None:
     return document
 
 
-def _json_type(value: object) -> str:
+def json_type(value: object) -> str:
     names = {dict: "an object", list: "a list", str: "a string", bool: "true/false"}
     if value is None:
         return "null"
@@ -282,7 +282,7 @@ def profile_region(profile: str | None, home: Path | None = None) -> str | None:
         _, shown = aliyun_config_file(home)
         raise UsageError(
             f"{shown}: region_id of profile {_shown(name)} must be a string, "
-            f"not {_json_type(region)}"
+            f"not {json_type(region)}"
         )
     return region.strip() or None
 

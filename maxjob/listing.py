@@ -24,6 +24,7 @@ from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from maxjob.config import json_type
 from maxjob.errors import ResponseError, UsageError
 from maxjob.timespec import parse_duration
 
@@ -137,8 +138,6 @@ class Tally:
         self.duplicates = 0
         # The listing ran to its end (rather than stopping at the limit).
         self.complete = False
-        # A window's first page held more jobs than its `totalCount` said.
-        self.miscounted = False
 
     @property
     def matched(self) -> int:
@@ -286,18 +285,13 @@ def _page_of(data: Any) -> _Page:
     for index, value in enumerate(values):
         if not isinstance(value, dict):
             raise ResponseError(
-                f"the ListJobInfos answer's jobInfoList holds a {_kind(value)} at {index}, "
+                f"the ListJobInfos answer's jobInfoList holds {json_type(value)} at {index}, "
                 "not a job"
             )
     total = data.get("totalCount")
     if isinstance(total, bool) or not isinstance(total, int) or total < 0:
         total = None
     return values, total
-
-
-def _kind(value: Any) -> str:
-    names = {list: "list", str: "string", bool: "true/false"}
-    return "null" if value is None else names.get(type(value), "number")
 
 
 def _window_pages(
@@ -319,7 +313,6 @@ def _window_pages(
     if items:
         yield items
     if total is None or len(items) > total:
-        count.miscounted = count.miscounted or total is not None
         yield from _pages_until_short(part, items, fetch, page_size)
         return
     last = -(-total // page_size)
