@@ -254,7 +254,7 @@ def completion(
         ),
     ],
 ) -> None:
-    """Print the shell completion script for bash, zsh or fish."""
+    """Print the shell completion script for bash, zsh, fish or PowerShell."""
     from maxjob.commands import completion
 
     out = streams()

@@ -29,7 +29,7 @@ from maxjob.errors import MaxjobError, ResponseError, ServiceError, UsageError
 from maxjob.models import JobInfo, Outcome
 from maxjob.output import formats
 from maxjob.output.jq import JqProgram
-from maxjob.output.streams import Streams, color_wanted, is_terminal
+from maxjob.output.streams import Streams, color_wanted, is_terminal, terminal_width
 from maxjob.polling import Clock, Deadline, poll
 from maxjob.render import kill as view
 from maxjob.render.sanitize import display
@@ -334,7 +334,7 @@ class _Kill:
         ]
         jobs = [(t.instance_id, t.job) for t in to_kill if t.job is not None]
         where = self.client.settings.host
-        width = view.terminal_width(self.streams.err, self.streams.environ)
+        width = terminal_width(self.streams.err, self.streams.environ)
         self.draw_on_stderr(
             view.confirmation(jobs, skipped, where=where, now=now, width=width), width
         )
@@ -498,10 +498,7 @@ class _Kill:
                 f"waiting for {display(first.instance_id)} ({state}){more} to end · "
                 f"{duration(max(0, round(deadline.remaining())))} left · Ctrl-C to stop"
             )
-            # Cut to the terminal's width: a wrapped line would not be rewritten in place.
-            width = view.terminal_width(self.streams.err, self.streams.environ) - 1
-            self.streams.err.write("\r\x1b[2K" + self.streams.mask(line)[:width])
-            self.streams.err.flush()
+            self.streams.status(line)
             self.status_shown = True
 
         return idle

@@ -293,8 +293,7 @@ class _Loop:
             f"waiting for {display(first.instance_id)} ({state}){more} · "
             f"next poll in {duration(round(left))} · Ctrl-C to stop"
         )
-        self.streams.err.write("\r\x1b[2K" + self.streams.mask(line)[:200])
-        self.streams.err.flush()
+        self.streams.status(line)
         self.status_shown = True
 
     def clear_status(self) -> None:

@@ -40,10 +40,9 @@ class JqProgram:
             hint = None
             if isinstance(value, list) and message.startswith("Cannot index array with"):
                 hint = (
-                    "the input is an array of jobs (several IDs): "
-                    f"try --jq '.[]{self.expression.lstrip()}'"
+                    f"the input is an array of jobs: try --jq '.[]{self.expression.lstrip()}'"
                     if self.expression.lstrip().startswith(".")
-                    else "the input is an array of jobs (several IDs): start with .[]"
+                    else "the input is an array of jobs: start with .[]"
                 )
             raise MaxjobError(f"--jq: {message}", hint=hint) from None
         return [r if isinstance(r, str) else text.to_json(r, compact=compact) for r in results]

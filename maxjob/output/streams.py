@@ -30,6 +30,17 @@ def color_wanted(stream: TextIO, no_color_flag: bool, environ: Mapping[str, str]
     return is_terminal(stream) and environ.get("TERM") != "dumb"
 
 
+def terminal_width(stream: TextIO, environ: Mapping[str, str]) -> int:
+    """The columns of the terminal `stream` writes to (`COLUMNS` first, as rich reads it)."""
+    columns = environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return 80
+
+
 def is_terminal(stream: TextIO) -> bool:
     try:
         return stream.isatty()
@@ -111,6 +122,18 @@ class Streams:
         if " \n" in text and not self.out_is_terminal:
             text = _TRAILING_SPACES.sub("", text)
         return text
+
+    def status(self, text: str) -> None:
+        """One status line on stderr (a terminal), rewritten in place: cut to the terminal's
+        width, as a line that wrapped would leave a copy of itself at each rewrite."""
+        from rich.cells import cell_len, set_cell_size  # (on a terminal only)
+
+        width = terminal_width(self.err, self.environ) - 1
+        line = self.mask(text)
+        if cell_len(line) > width:
+            line = set_cell_size(line, max(width, 0)).rstrip()
+        self.err.write("\r\x1b[2K" + line)
+        self.err.flush()
 
     def error(self, error: MaxjobError, *, prefix: str = "") -> None:
         self.message(f"maxjob: error: {prefix}{error.one_line()}")

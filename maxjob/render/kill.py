@@ -7,10 +7,9 @@ from `Text`, never markup. rich is imported only by the functions that draw for 
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from maxjob.models import JobInfo
 from maxjob.render.sanitize import display, sanitize
@@ -230,17 +229,6 @@ def request_text(request: Mapping[str, object]) -> str:
         lines += [f"{name}: {value}" for name, value in headers.items()]
     lines += ["", str(request["body"])]
     return sanitize("\n".join(lines), multiline=True) + "\n"
-
-
-def terminal_width(stream: TextIO, environ: Mapping[str, str]) -> int:
-    """The columns of the terminal `stream` writes to (`COLUMNS` first, as rich reads it)."""
-    columns = environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns) > 0:
-        return int(columns)
-    try:
-        return os.get_terminal_size(stream.fileno()).columns
-    except (AttributeError, OSError, ValueError):
-        return 80
 
 
 def to_text(

@@ -96,3 +96,15 @@ def test_an_unknown_status_is_quoted_once_escaped() -> None:
     assert err.getvalue() == (
         "maxjob: warning: j: unknown status 'running\\x1b[8m'; treated as not finished\n"
     )
+
+
+def test_a_status_line_is_cut_to_the_terminal_so_it_rewrites_in_place() -> None:
+    err = io.StringIO()
+    streams = Streams(io.StringIO(), err, environ={"COLUMNS": "20"})
+    streams.status("waiting for 作业作业作业作业 (waiting) and 1 more · next poll in 5s")
+    written = err.getvalue()
+    assert written.startswith("\r\x1b[2K")
+    from rich.cells import cell_len
+
+    assert cell_len(written.removeprefix("\r\x1b[2K")) <= 19
+    assert written.removeprefix("\r\x1b[2K").startswith("waiting for 作")
