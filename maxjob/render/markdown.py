@@ -7,8 +7,10 @@ turns line breaks into spaces (or, `multiline`, into `<br>`, the only HTML writt
 `<`, `>` and `&` as the entities `&lt;`, `&gt;`, `&amp;` and backslash-escapes every other ASCII
 punctuation character (CommonMark allows it for all of them): a `|` cannot split a table row,
 `[`/`]`, `!`, `<`/`>`, backticks, `*`, `_`, `~`, `&` cannot make a link, an image, HTML, code,
-emphasis or an entity, and `:`, `.` and `@` cannot make an autolink. Rendered, the text reads as
-the other views show it.
+emphasis or an entity, and `:`, `.` and `/` cannot make a URL autolink. GitHub reads some things
+in the rendered text, escapes gone: a zero-width space after `@` and `#` (and after a `:` before
+a word) keeps an email or xmpp autolink, a mention, an issue reference and an emoji from forming.
+Rendered, the text reads as the other views show it.
 
 `Markdown` marks text that is already Markdown; `table` escapes every cell that is not one, so
 a caller cannot forget. Every duration comes from `phases.job_figures`.
@@ -52,6 +54,14 @@ _ESCAPES = {
     ord(">"): "&gt;",
     ord("&"): "&amp;",
 }
+# GitHub reads some things in the text as rendered, where backslash escapes no longer count: an
+# email or xmpp autolink (x@host; the GFM extension itself), a mention (@user), an issue
+# reference (#123, owner/repo#1) and an emoji (:smile:). A zero-width space after `@` and `#`,
+# and after a `:` before a word, breaks each; rendered, the text reads the same.
+_ZWSP = "&#8203;"
+_ESCAPES[ord("@")] = "\\@" + _ZWSP
+_ESCAPES[ord("#")] = "\\#" + _ZWSP
+_COLON_WORD = re.compile(r"\\:(?=\\?[A-Za-z0-9+_-])")  # (`+`, `_`, `-` come escaped)
 # Where a cell may break its line: our own `<br>`, and nothing the server sent.
 BREAK = Markdown("<br>")
 
@@ -73,7 +83,8 @@ def escape(text: str | None, *, multiline: bool = False, limit: int = FIELD_LIMI
 
 
 def _escape_punctuation(text: str) -> str:
-    return text.translate(_ESCAPES)
+    escaped = text.translate(_ESCAPES)
+    return _COLON_WORD.sub(lambda _: "\\:" + _ZWSP, escaped) if ":" in text else escaped
 
 
 Cell = str | Markdown

@@ -83,11 +83,12 @@ def tables(document: str) -> list[list[list[str]]]:
 
 
 def unescape(cell: str) -> str:
-    """What a cell reads as once rendered: backslash escapes and entities resolved."""
-    return html.unescape(re.sub(r"\\(.)", r"\1", cell))
+    """What a cell reads as once rendered: backslash escapes and entities resolved, and the
+    zero-width spaces that break mentions, references, autolinks and emoji left out."""
+    return html.unescape(re.sub(r"\\(.)", r"\1", cell)).replace("\u200b", "")
 
 
-ESCAPED = re.compile(r"\\.|&(?:lt|gt|amp);")
+ESCAPED = re.compile(r"\\.|&(?:lt|gt|amp|#8203);")
 
 
 def inert(markdown: str) -> None:
@@ -316,3 +317,15 @@ def test_an_unfinished_jobs_glance_keeps_its_figures_and_escapes_the_diagnosis()
     glance = text.splitlines()[2]
     assert glance.startswith("waiting for 1m 40s · Quota \\[full\\]\\(https")
     assert glance.endswith("\\*now\\*")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["x@evil.example", "@octocat", "#123", "owner/repo#2", ":smile:", ":+1:", "xmpp:x@h.com/r"],
+)
+def test_nothing_github_reads_in_rendered_text_stays_whole(text: str) -> None:
+    """GitHub finds mentions, issue references, email autolinks and emoji in the text as
+    rendered (escapes gone): a zero-width space breaks each."""
+    rendered = html.unescape(re.sub(r"\\(.)", r"\1", md.escape(text)))
+    assert not re.search(r"@\w|#\d|:[\w+-]+:", rendered), rendered
+    assert rendered.replace("\u200b", "") == text
