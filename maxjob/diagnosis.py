@@ -39,6 +39,7 @@ from maxjob.quota import (
     running_jobs,
 )
 from maxjob.render.phases import job_figures
+from maxjob.render.sanitize import FIELD_LIMIT, display
 from maxjob.render.units import duration, human_time, rfc3339
 
 if TYPE_CHECKING:
@@ -185,6 +186,10 @@ def _start(sub: SubStatus | None) -> datetime | None:
 # -- gathering the evidence ---------------------------------------------------------------------
 
 
+# The longest sentence `why` says: a few fields' worth.
+REASON_LIMIT = 2 * FIELD_LIMIT
+
+
 class Gatherer:
     """Builds the explanation of one job from the API, one reason at a time."""
 
@@ -199,6 +204,10 @@ class Gatherer:
         self.consumers: list[dict[str, Any]] | None = None
 
     def add(self, kind: str, text: str, evidence: dict[str, Any], **extra: Any) -> None:
+        if len(text) > REASON_LIMIT:
+            # A sentence holding a huge server string (a 200,000-character project name) is cut
+            # as any field is, masked before it is cut.
+            text = display(text, limit=REASON_LIMIT)
         self.reasons.append(Reason(kind, text, evidence, **extra))
 
     def unseen(self, what: str, why: str, **evidence: Any) -> None:

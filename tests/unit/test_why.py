@@ -415,3 +415,14 @@ def test_running_counts_say_plainly_which_waiting_jobs_came_first(
     gatherer = diagnosis.Gatherer(None, job, now=at + 100, utc=True)  # type: ignore[arg-type]
     gatherer.running_counts("q", snapshot)
     assert gatherer.reasons[0].text.startswith(f"On quota q, 1 job running and {said}")
+
+
+def test_a_huge_server_string_is_cut_in_a_reason() -> None:
+    from maxjob.render.sanitize import FIELD_LIMIT
+
+    job = JobInfo.from_api({"instanceId": "j", "status": "running", "project": "p" * 200_000})
+    gatherer = diagnosis.Gatherer(None, job, now=0, utc=True)  # type: ignore[arg-type]
+    gatherer.add("x", f"In project {job.project}, it runs.", {})
+    text = gatherer.reasons[0].text
+    assert text.startswith("In project ppp") and len(text) <= 2 * FIELD_LIMIT + 40
+    assert text.endswith(" more characters)")
