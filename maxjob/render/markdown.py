@@ -25,7 +25,7 @@ from typing import NamedTuple, Protocol
 
 from maxjob.errors import MaxjobError
 from maxjob.models import JobInfo, SceneResult
-from maxjob.render.phases import glance_parts, job_figures, sub_status_rows
+from maxjob.render.phases import glance_parts, job_figures, shown_diagnostics, sub_status_rows
 from maxjob.render.sanitize import FIELD_LIMIT, display
 from maxjob.render.units import (
     amount,
@@ -193,8 +193,11 @@ def job_section(job: JobInfo, *, utc: bool, now: datetime | None = None, level: 
     ]
     shown = [(key, value) for key, value in facts if cell(value)]
     parts.append(table(("Field", "Value"), shown))
-    if job.scene_results:
-        parts += [bold("Diagnostics"), "", diagnostics_table(job.scene_results)]
+    scenes, more = shown_diagnostics(job)
+    if scenes:
+        parts += [bold("Diagnostics"), "", diagnostics_table(scenes)]
+        if more:
+            parts += ["", more, ""]
     rows = sub_status_rows(job, utc=utc, figures=figures)
     if rows:
         substatuses = table(

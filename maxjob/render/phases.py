@@ -318,6 +318,18 @@ def sub_status_rows(
 
 
 ALARMING = ("critical", "error", "fatal", "warning", "warn")
+# The most diagnostics a view draws (each field is cut already; their number is not bounded by
+# the service): the rest are counted in one line, and `-o json` has them all.
+MOST_DIAGNOSTICS = 50
+
+
+def shown_diagnostics(job: JobInfo) -> tuple[tuple[SceneResult, ...], str | None]:
+    """The diagnostics a view draws, and the line that counts those left out (None: none)."""
+    scenes = job.scene_results
+    if len(scenes) <= MOST_DIAGNOSTICS:
+        return scenes, None
+    left = len(scenes) - MOST_DIAGNOSTICS
+    return scenes[:MOST_DIAGNOSTICS], f"… {left:,} more diagnostics (-o json has them all)"
 
 
 def at_a_glance(

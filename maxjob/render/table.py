@@ -19,7 +19,14 @@ from rich.table import Table
 from rich.text import Text
 
 from maxjob.models import JobInfo, SceneResult
-from maxjob.render.phases import Figures, at_a_glance, job_figures, status_style, sub_status_rows
+from maxjob.render.phases import (
+    Figures,
+    at_a_glance,
+    job_figures,
+    shown_diagnostics,
+    status_style,
+    sub_status_rows,
+)
 from maxjob.render.sanitize import display
 from maxjob.render.units import (
     amount,
@@ -183,10 +190,13 @@ def diagnostics_panel(job: JobInfo) -> Panel | None:
     if not job.scene_results:
         return None
     parts: list[RenderableType] = []
-    for index, scene in enumerate(job.scene_results):
+    scenes, more = shown_diagnostics(job)
+    for index, scene in enumerate(scenes):
         if index:
             parts.append(Text(""))
         parts.append(diagnostic(scene))
+    if more:
+        parts += [Text(""), Text(more, style="dim")]
     return Panel(Group(*parts), title="Diagnostics", title_align="left", border_style="dim")
 
 

@@ -9,7 +9,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from maxjob.models import JobInfo
-from maxjob.render.phases import Figures, Span, at_a_glance, job_figures, status_style
+from maxjob.render.phases import (
+    Figures,
+    Span,
+    at_a_glance,
+    job_figures,
+    shown_diagnostics,
+    status_style,
+)
 from maxjob.render.sanitize import display
 from maxjob.render.units import duration, human_time, rfc3339
 
@@ -72,7 +79,7 @@ def timeline_lines(job: JobInfo, *, now: datetime | None = None) -> list[str]:
             "/".join(x for x in (display(scene.scene), display(scene.scene_tag)) if x),
             display(scene.summary) or display(scene.description),
         )
-        for scene in job.scene_results
+        for scene in shown_diagnostics(job)[0]
     ]
     if findings:
         if lines[-1] != "":
@@ -82,6 +89,9 @@ def timeline_lines(job: JobInfo, *, now: datetime | None = None) -> list[str]:
         names = max(len(name) for _, name, _ in findings)
         for kind, name, summary in findings:
             lines.append(f"{kind:<{kinds}}  {name:<{names}}  {summary}".rstrip())
+        more = shown_diagnostics(job)[1]
+        if more:
+            lines.append(more)
     return lines
 
 

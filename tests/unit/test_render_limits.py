@@ -98,3 +98,28 @@ def test_plain_cuts_only_far_above_any_real_field() -> None:
     (line,) = [x for x in lines if x.startswith("sceneResults.1.description\t")]
     assert line == f"sceneResults.1.description\t{'d' * PLAIN_LIMIT}… (34,464 more characters)"
     assert len(render(FAILED_DATA, "plain")) < PLAIN_LIMIT  # real jobs are never cut
+
+
+def test_a_view_draws_at_most_fifty_diagnostics_and_counts_the_rest() -> None:
+    import io
+
+    from rich.console import Console
+
+    from maxjob.models import JobInfo
+    from maxjob.render import markdown
+    from maxjob.render.phases import MOST_DIAGNOSTICS
+    from maxjob.render.table import job_view
+    from maxjob.render.timeline import timeline_lines
+
+    scenes = [{"type": "warning", "scene": f"S{n}", "summary": f"finding {n}"} for n in range(120)]
+    job = JobInfo.from_api({"instanceId": "j", "status": "running", "sceneResults": scenes})
+    more = "… 70 more diagnostics (-o json has them all)"
+    lines = timeline_lines(job)
+    assert sum(1 for line in lines if line.startswith("warning")) == MOST_DIAGNOSTICS == 50
+    assert lines[-1] == more
+    section = markdown.job_section(job, utc=True)
+    assert "finding 49" in section and "finding 50" not in section and more in section
+    console = Console(width=100, file=io.StringIO(), color_system=None)
+    console.print(job_view(job, utc=True, width=100))
+    drawn = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "finding 49" in drawn and "finding 50" not in drawn and "70 more diagnostics" in drawn
