@@ -243,7 +243,6 @@ class _Kill:
         self.shown = 0
         self.requests_shown = 0
         self.collected: list[Any] = []
-        self.status_shown = False
         self.width = view.id_width([t.instance_id for t in targets])
         for target in targets:
             if target.error is not None:
@@ -286,16 +285,16 @@ class _Kill:
             if self.options.wait:
                 self.follow(clock)
         except KeyboardInterrupt:
-            self.clear_status()
+            self.streams.clear_status()
             self.interrupted(sent, to_kill)
             return exits.ExitCode.INTERRUPTED
         except BrokenPipeError:
             # Nobody reads stdout any more (`| head -1`): no more kills are sent, as after
             # Ctrl-C, and stderr says which were; the command leaves with 141.
-            self.clear_status()
+            self.streams.clear_status()
             self.interrupted(sent, to_kill, why="stdout was closed")
             raise
-        self.clear_status()
+        self.streams.clear_status()
         return self.finish()
 
     # -- read --------------------------------------------------------------------------------
@@ -456,7 +455,7 @@ class _Kill:
                 for instance_id, result in results:
                     target = by_id[instance_id]
                     if isinstance(result, MaxjobError):
-                        self.clear_status()
+                        self.streams.clear_status()
                         if target.stage is Stage.UNCERTAIN and target.kill_error is not None:
                             then = f"reading the job failed too: {result.one_line()}"
                             target.fail(
@@ -474,7 +473,7 @@ class _Kill:
                             target.ended_after = clock.monotonic() - target.kill_sent_at
             finally:
                 results.close()
-            self.clear_status()
+            self.streams.clear_status()
             self.flush()
             return all(t.done for t in following)
 
@@ -499,15 +498,8 @@ class _Kill:
                 f"{duration(max(0, round(deadline.remaining())))} left · Ctrl-C to stop"
             )
             self.streams.status(line)
-            self.status_shown = True
 
         return idle
-
-    def clear_status(self) -> None:
-        if self.status_shown:
-            self.streams.err.write("\r\x1b[2K")
-            self.streams.err.flush()
-            self.status_shown = False
 
     def interrupted(
         self, sent: list[Target], to_kill: list[Target], why: str = "interrupted"

@@ -148,7 +148,7 @@ def run(
                 idle=loop.idle if is_terminal(streams.err) else None,
             )
         except KeyboardInterrupt:
-            loop.clear_status()
+            streams.clear_status()
             pending = [i for i in order if not jobs[i].done]
             # The command as typed, its IDs replaced by those still pending.
             words = options.resume or ("maxjob", "wait")
@@ -160,10 +160,10 @@ def run(
         except SystemExit:
             # SIGTERM or SIGHUP (how CI runners cancel a job): the report still written, the
             # signal's status kept.
-            loop.clear_status()
+            streams.clear_status()
             _reports([jobs[i] for i in order], "interrupted", junit, github, streams, started)
             raise
-        loop.clear_status()
+        streams.clear_status()
         if not loop.ended():
             for instance_id in order:
                 if not jobs[instance_id].done:
@@ -236,7 +236,6 @@ class _Loop:
         self.github = github
         self.streams, self.fmt, self.jq = streams, fmt, jq
         self.warned: set[str] = set()
-        self.status_shown = False
         # On a terminal the lines are read by a person: columns aligned with spaces (in a pipe,
         # tab-separated, as documented).
         self.id_column = (
@@ -261,13 +260,13 @@ class _Loop:
                 waited = self.jobs[instance_id]
                 if isinstance(result, MaxjobError):
                     waited.error = result
-                    self.clear_status()
+                    self.streams.clear_status()
                     self.streams.error(result, prefix=f"{instance_id}: ")
                 else:
                     waited.job = result
                     warn_unknown_status(self.streams, instance_id, result, self.warned)
                 if waited.done:
-                    self.clear_status()
+                    self.streams.clear_status()
                     self.report(waited)
         finally:
             results.close()
@@ -294,13 +293,6 @@ class _Loop:
             f"next poll in {duration(round(left))} · Ctrl-C to stop"
         )
         self.streams.status(line)
-        self.status_shown = True
-
-    def clear_status(self) -> None:
-        if self.status_shown:
-            self.streams.err.write("\r\x1b[2K")
-            self.streams.err.flush()
-            self.status_shown = False
 
     def report(self, waited: Waited) -> None:
         """A finished (or timed-out) job as soon as it is known: a line in plain, an object in

@@ -7,6 +7,7 @@ security token (raw, URL- and base64-encoded) in everything it writes.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -67,6 +68,7 @@ class Streams:
         self.hidden: tuple[str, ...] = ()
         # In a GitHub Actions step, no server text may form a workflow command (`ci`).
         self.in_github_actions = self.environ.get("GITHUB_ACTIONS") == "true"
+        self._status_shown = False
 
     @property
     def err(self) -> TextIO:
@@ -134,6 +136,14 @@ class Streams:
             line = set_cell_size(line, max(width, 0)).rstrip()
         self.err.write("\r\x1b[2K" + line)
         self.err.flush()
+        self._status_shown = True
+
+    def clear_status(self) -> None:
+        """Erase the status line, if one is shown."""
+        if self._status_shown:
+            self.err.write("\r\x1b[2K")
+            self.err.flush()
+            self._status_shown = False
 
     def error(self, error: MaxjobError, *, prefix: str = "") -> None:
         self.message(f"maxjob: error: {prefix}{error.one_line()}")
@@ -168,22 +178,20 @@ class Streams:
 
 
 _TRAILING_SPACES = re.compile(r" +(?=\n)")
-_consoles: list[type[Console]] = []
 
 
+@functools.cache
 def _console_class() -> type[Console]:
     """rich's Console, but a closed pipe raises BrokenPipeError, for the command to leave with
     141 as it does for any other write (rich's own leaves with 1, saying nothing)."""
-    if not _consoles:
-        from rich.console import Console
+    from rich.console import Console
 
-        class PipeConsole(Console):
-            def on_broken_pipe(self) -> None:
-                self.quiet = True
-                raise BrokenPipeError
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
 
-        _consoles.append(PipeConsole)
-    return _consoles[0]
+    return PipeConsole
 
 
 class _Masked:
