@@ -19,9 +19,10 @@ from rich.table import Table
 from rich.text import Text
 
 from maxjob.models import JobInfo, SceneResult
+from maxjob.render.layout import Joined, KeyValues
 from maxjob.render.phases import (
     Figures,
-    at_a_glance,
+    glance_parts,
     job_figures,
     shown_diagnostics,
     status_style,
@@ -76,20 +77,12 @@ def header(job: JobInfo) -> Text:
     return line
 
 
-def _kv(rows: Sequence[Row]) -> Table:
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(overflow="fold")
-    for key, value in rows:
-        grid.add_row(key, value)
-    return grid
-
-
 def _panel(title: str, rows: Sequence[Row]) -> Panel | None:
     rows = [(k, v) for k, v in rows if v.plain]
     if not rows:
         return None
-    return Panel(_kv(rows), title=title, title_align="left", border_style="dim", expand=True)
+    facts = KeyValues(rows)
+    return Panel(facts, title=title, title_align="left", border_style="dim", expand=True)
 
 
 def _t(value: str | None) -> Text:
@@ -255,6 +248,12 @@ def sub_status_panel(
 LONG_WAIT = 300.0
 
 
+def glance(job: JobInfo, figures: Figures) -> Joined | None:
+    """The line under the header (`phases.at_a_glance`), broken between its phrases."""
+    own, quoted = glance_parts(job, figures=figures)
+    return Joined([*own, quoted or ""], style="dim") if own or quoted else None
+
+
 def why_pointer(job: JobInfo, figures: Figures) -> Text | None:
     """`why so long? maxjob why ID` for a job that has waited over `LONG_WAIT` seconds and has
     not started yet (the line above says how long); None otherwise."""
@@ -274,9 +273,9 @@ def job_view(job: JobInfo, *, utc: bool, width: int, now: datetime | None = None
     job's figures are measured to (default: the clock, read once)."""
     figures = job_figures(job, now)
     parts: list[RenderableType] = [header(job)]
-    summary = at_a_glance(job, figures=figures)
-    if summary:
-        parts.append(Text(summary, style="dim"))
+    summary = glance(job, figures)
+    if summary is not None:
+        parts.append(summary)
     pointer = why_pointer(job, figures)
     if pointer is not None:
         parts.append(pointer)

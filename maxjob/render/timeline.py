@@ -12,7 +12,6 @@ from maxjob.models import JobInfo
 from maxjob.render.phases import (
     Figures,
     Span,
-    at_a_glance,
     job_figures,
     shown_diagnostics,
     status_style,
@@ -154,7 +153,7 @@ def timeline(job: JobInfo, *, utc: bool, width: int, now: datetime | None = None
     from rich.console import Group
     from rich.text import Text
 
-    from maxjob.render.table import MAX_WIDTH, constrained, diagnostics_panel, header
+    from maxjob.render.table import MAX_WIDTH, constrained, diagnostics_panel, glance, header
 
     figures = job_figures(job, now)
     phase_rows = _phase_rows(figures)
@@ -204,8 +203,9 @@ def timeline(job: JobInfo, *, utc: bool, width: int, now: datetime | None = None
         table = _stacked(rows, phase_count, layout, outcome)
 
     parts: list[RenderableType] = [header(job)]
-    if not job.is_finished and (summary := at_a_glance(job, figures=figures)):
-        parts.append(Text(summary, style="dim"))
+    summary = glance(job, figures) if not job.is_finished else None
+    if summary is not None:
+        parts.append(summary)
     if origin is not None:
         line = f"from {human_time(origin, utc=utc)}"
         in_all = figures.total if figures.total is not None else extent

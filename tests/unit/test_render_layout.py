@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 
 from maxjob.emulator.seed import FAILED_DATA, FINISHED_DATA, SAMPLE_DATA
@@ -102,3 +104,73 @@ def test_table_view_stops_at_max_width_and_keeps_two_columns() -> None:
     assert not any("╭─ Job" in line and "╭─ Timing" in line for line in narrow)
     drawn = export(timeline(job, utc=True, width=160), 160).splitlines()
     assert max(len(line.rstrip()) for line in drawn) <= MAX_WIDTH
+
+
+# -- a value too long to sit beside its label; a line of phrases ------------------------------
+
+SIGNATURE = "f1e2d3c4b5a6978812345678abcdef0123456789"
+
+
+@pytest.mark.parametrize("width", [60, 80, 110, 120])
+def test_a_signature_is_never_folded_in_the_table_view(width: int) -> None:
+    """At 60 (and side by side at 110) the 40-character signature does not fit beside its label:
+    it goes whole on the next line instead of breaking after 37 characters."""
+    job = JobInfo.from_api({**FINISHED_DATA, "signature": SIGNATURE})
+    out = export(job_view(job, utc=True, width=width, now=NOW), width)
+    assert SIGNATURE in out
+    assert max(len(line) for line in out.splitlines()) <= width
+
+
+def test_a_value_goes_below_its_label_only_when_a_word_cannot_fit() -> None:
+    from rich.text import Text
+
+    from maxjob.render.layout import KeyValues
+
+    rows = [
+        ("Owner", Text("ALIYUN$etl-bot@example.com")),
+        ("SQL signature", Text(SIGNATURE)),
+        ("Priority", Text("3  (0 = most urgent, 9 = least)")),
+    ]
+    narrow = [line.rstrip() for line in export(KeyValues(rows), 41).splitlines()]
+    assert narrow == [
+        "Owner          ALIYUN$etl-bot@example.com",
+        "SQL signature",
+        f"  {SIGNATURE[:39]}",
+        f"  {SIGNATURE[39:]}",  # narrower than the value itself, it folds below its label
+        "Priority       3  (0 = most urgent, 9 =",
+        "               least)",
+    ]
+    wide = export(KeyValues(rows), 60).splitlines()
+    assert wide[1] == f"SQL signature  {SIGNATURE}"
+
+
+def test_the_glance_line_breaks_between_phrases() -> None:
+    from maxjob.render.layout import Joined
+
+    parts = ["took 12m 50s", "5% of it waiting", "6.50 core-hours", "20.2 GiB read"]
+    assert [line.rstrip() for line in export(Joined(parts), 60).splitlines()] == [
+        "took 12m 50s · 5% of it waiting · 6.50 core-hours",
+        "20.2 GiB read",
+    ]
+    assert export(Joined(parts), 80).rstrip() == " · ".join(parts)
+    job = JobInfo.from_api(FINISHED_DATA)
+    for line in export(job_view(job, utc=True, width=60, now=NOW), 60).splitlines()[1:3]:
+        assert not line.startswith(("read", "core-hours", "of it")), line
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    parts=st.lists(st.text(alphabet="ab 界·", min_size=1, max_size=30), max_size=8),
+    width=st.integers(min_value=1, max_value=90),
+)
+def test_joined_lines_hold_every_phrase_in_order(parts: list[str], width: int) -> None:
+    from rich.cells import cell_len
+
+    from maxjob.render.layout import Joined
+
+    joined = Joined(parts)
+    lines = list(joined.lines(width))
+    assert " · ".join(lines) == " · ".join(joined.parts)
+    for line in lines:
+        # A line is over the width only when it is one phrase that is itself wider.
+        assert cell_len(line) <= width or line in joined.parts
