@@ -133,6 +133,7 @@ def run(options: Options, streams: Streams, client_factory: ClientFactory = open
         utc=utc,
         sample=sample,
         sorted_by=body["sortByList"][:1],
+        more=not options.limit or options.limit > sample,
     )
     tally = listing.Tally()
     drawn: list[JobRow] = []

@@ -134,9 +134,11 @@ class TableListWriter:
         utc: bool,
         sample: int,
         sorted_by: Collection[str] = (),
+        more: bool = True,
     ) -> None:
         self.streams, self.now, self.utc = streams, now, utc
         self.sample, self.sorted_by = max(1, sample), sorted_by
+        self.more = more  # whether rows may come after the first `sample`
         self.console = streams.console()
         self.waiting: list[JobRow] = []
         self.shape: Layout | None = None
@@ -148,15 +150,15 @@ class TableListWriter:
         if self.shape is None:
             self.waiting.extend(rows)
             if len(self.waiting) >= self.sample:
-                self._start()
+                self._start(more=self.more)
             return
         self._print(rows)
 
-    def _start(self) -> None:
+    def _start(self, *, more: bool) -> None:
         from maxjob.render.list_table import header_line, layout
 
         self.shape = layout(
-            self.waiting, self.console.width, utc=self.utc, sorted_by=self.sorted_by
+            self.waiting, self.console.width, utc=self.utc, sorted_by=self.sorted_by, more=more
         )
         self.console.print(header_line(self.shape), no_wrap=True, overflow="ellipsis")
         self._print(self.waiting)
@@ -174,7 +176,7 @@ class TableListWriter:
 
     def finish(self, tally: Tally) -> None:
         if self.shape is None and self.waiting:
-            self._start()
+            self._start(more=False)
         if tally.shown:
             from maxjob.render.job_list import footer
             from maxjob.render.list_table import footer_line
@@ -192,8 +194,10 @@ def writer(
     utc: bool,
     sample: int,
     sorted_by: Collection[str] = (),
+    more: bool = True,
 ) -> ListWriter:
-    """The writer of a list of jobs in `fmt`."""
+    """The writer of a list of jobs in `fmt` (`table`: its widths come from the first `sample`
+    jobs; `more`: others may follow them)."""
     if fmt.name == "json":
         return JsonListWriter(streams, jq)
     if fmt.name == "jsonl":
@@ -202,4 +206,4 @@ def writer(
         return PlainListWriter(streams, now)
     if fmt.name == "csv":
         return CsvListWriter(streams)
-    return TableListWriter(streams, now, utc=utc, sample=sample, sorted_by=sorted_by)
+    return TableListWriter(streams, now, utc=utc, sample=sample, sorted_by=sorted_by, more=more)

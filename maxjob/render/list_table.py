@@ -3,8 +3,14 @@
 The widths are decided once, from the first rows (a page), so that later rows can be printed as
 their pages arrive. Each column, by rank, gets its widest value if it fits; a text column that
 does not may take what is left (at least `MIN_TEXT`), cut with `…`; the others are left out. The
-ID and the outcome come first (an ID is never cut), then a column the list is sorted by. Every
-cell is a `rich.text.Text` of sanitised text: never markup.
+ID and the outcome come first, then a column the list is sorted by. Every cell is a
+`rich.text.Text` of sanitised text: never markup.
+
+An ID and a figure are never cut: a later row's figure wider than its column (a job that ran
+for hours below a first page of seconds) pushes the rest of its line to the right, as
+`kubectl get --watch` does, and the text columns of that line give up the room (cut shorter
+with `…`). When more rows may follow the first ones, a duration column is at least
+`DURATION_ROOM` wide, so that most do not.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ GAP = 2
 # A text column narrowed to make room keeps at least this much.
 MIN_TEXT = 8
 EMPTY = "-"
+# Room for `59m 59s` in a duration column when more rows may follow than decided its width.
+DURATION_ROOM = 7
 
 
 class Column(NamedTuple):
@@ -93,9 +101,15 @@ def header_text(column: Column, *, utc: bool) -> str:
 
 
 def layout(
-    rows: Sequence[JobRow], width: int, *, utc: bool, sorted_by: Collection[str] = ()
+    rows: Sequence[JobRow],
+    width: int,
+    *,
+    utc: bool,
+    sorted_by: Collection[str] = (),
+    more: bool = False,
 ) -> Layout:
-    """The columns that fit in `width`, and their widths, for rows like `rows`."""
+    """The columns that fit in `width`, and their widths, for rows like `rows` (`more`: other
+    rows may follow, printed in the same columns)."""
     texts = [cells(row, utc=utc) for row in rows]
     natural: dict[str, int] = {}
     for column in COLUMNS:
@@ -104,6 +118,9 @@ def layout(
             + [cell_len(text[column.key] or EMPTY) for text in texts]
         )
         natural[column.key] = min(widest, column.cap) if column.cap else widest
+    if more:
+        for key in ("waited", "ran"):
+            natural[key] = max(natural[key], DURATION_ROOM)
     promoted = {SORT_COLUMNS[name] for name in sorted_by if name in SORT_COLUMNS}
     # RAN before WAITED, unless more of these jobs have waited than have run (a queue).
     ranks = {column.key: column.rank for column in COLUMNS}
@@ -137,7 +154,7 @@ def layout(
 
 def _cell(text: str, column: Column, size: int, style: str = "") -> Text:
     cell = Text(text or EMPTY, style=style if text else "dim")
-    if column.key == "id" and cell.cell_len > size:
+    if (column.key == "id" or column.right) and cell.cell_len > size:
         return cell  # never cut: the line is cut at the screen's edge instead
     if column.right:
         cell.truncate(size, overflow="ellipsis")
@@ -175,6 +192,7 @@ def outcome_style(row: JobRow) -> str:
 
 def row_line(row: JobRow, shape: Layout) -> Text:
     texts = cells(row, utc=shape.utc)
+    sizes = _refit(texts, shape)
     return _line(
         [
             _cell(
@@ -183,10 +201,33 @@ def row_line(row: JobRow, shape: Layout) -> Text:
                 size,
                 outcome_style(row) if column.key == "outcome" else "",
             )
-            for column, size in shape.columns
+            for column, size in zip((column for column, _ in shape.columns), sizes, strict=True)
         ],
         shape.width,
     )
+
+
+def _refit(texts: dict[str, str], shape: Layout) -> list[int]:
+    """The column widths for one row: as decided, but when its ID or a figure is wider than its
+    column (it is never cut), the text columns of this line give up the room it takes, the last
+    one first, down to one cell each."""
+    sizes = [size for _, size in shape.columns]
+    over = sum(
+        max(0, cell_len(texts[column.key] or EMPTY) - size)
+        for column, size in shape.columns
+        if column.key == "id" or column.right
+    )
+    spare = shape.width - (sum(sizes) + GAP * (len(sizes) - 1))
+    over -= max(0, spare)
+    for index in reversed(range(len(sizes))):
+        column = shape.columns[index][0]
+        if over <= 0:
+            break
+        if column.flex:
+            given = min(over, sizes[index] - 1)
+            sizes[index] -= given
+            over -= given
+    return sizes
 
 
 def footer_line(text: str) -> Text:
@@ -208,7 +249,8 @@ def picture(
     closing = footer_line(footer)
     if not rows:
         return closing
-    shape = layout(rows[: max(1, sample)], width, utc=utc, sorted_by=sorted_by)
+    first = rows[: max(1, sample)]
+    shape = layout(first, width, utc=utc, sorted_by=sorted_by, more=len(rows) > len(first))
     table = Text("\n").join([header_line(shape), *(row_line(row, shape) for row in rows)])
     table.no_wrap, table.overflow = True, "ellipsis"
     return Group(table, closing)

@@ -591,6 +591,29 @@ def test_at_80_columns() -> None:
     ]
 
 
+def test_a_later_rows_figure_is_never_cut() -> None:
+    """The widths come from the first page; a job below it that ran for hours keeps every digit
+    of its figures (its line is pushed right and cut at the screen's edge instead), and with more
+    rows to come a duration column has room for `59m 59s` from the start."""
+    first = [
+        job_list.job_row({"instanceId": f"short{n}", "status": "success", **_ran(3 + n)}, NOW)
+        for n in range(3)
+    ]
+    later = job_list.job_row({"instanceId": "long", "status": "success", **_ran(7384)}, NOW)
+    shape = list_table.layout(first, 60, utc=True, sorted_by=("runningTime",), more=True)
+    assert dict((column.key, size) for column, size in shape.columns)["ran"] == 7
+    line = list_table.row_line(later, shape).plain
+    assert "2h 03m 04s" in line, line
+    assert len(line) <= 60
+    alone = list_table.layout(first, 60, utc=True, sorted_by=("runningTime",))
+    assert dict((column.key, size) for column, size in alone.columns)["ran"] == 3  # "RAN"
+
+
+def _ran(seconds: int) -> dict[str, int]:
+    start = T - 86400
+    return {"submittedAtTime": start, "runningAtTime": start, "endAtTime": start + seconds}
+
+
 def test_a_queue_of_waiting_jobs_keeps_waited_over_ran() -> None:
     items = [
         {"instanceId": f"q{n}", "status": "waiting", "submittedAtTime": 1764489600 - 60 * n}
