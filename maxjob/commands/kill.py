@@ -130,12 +130,21 @@ class Target:
                 f"the kill was not confirmed: {kill_error.one_line()}; the job is still "
                 f"{status}{waited}"
             )
-            line = self._line("error", detail, kill_error.hint)
-            return line, kill_error.exit_code
+            again = f"it may not have been killed: run `maxjob kill {self.shell_id} --yes` again"
+            hint = f"{again}; {kill_error.hint}" if kill_error.hint else again
+            return self._line("error", detail, hint), kill_error.exit_code
         if not self.followed:
             return self._line("kill sent", f"accepted; still {status}"), exits.ExitCode.OK
         detail = f"{status} {duration(timeout)} after the kill, which was accepted"
-        return self._line("still running", detail), exits.ExitCode.RUNNING
+        hint = f"a job can take a while to stop: follow it with `maxjob wait {self.shell_id}`"
+        return self._line("still running", detail, hint), exits.ExitCode.RUNNING
+
+    @property
+    def shell_id(self) -> str:
+        """The id as a shell reads it, for a command in a hint."""
+        import shlex
+
+        return shlex.quote(self.instance_id)
 
     def _line(self, result: str, detail: str, hint: str | None = None) -> view.Line:
         return view.Line(self.instance_id, result, detail, hint)
@@ -558,6 +567,9 @@ class _Kill:
                 )
         elif self.fmt.name == "plain":
             self.streams.write(view.plain_line(line))
+            if line.hint and line.hint not in self.hints_shown:
+                self.hints_shown.add(line.hint)
+                self.streams.message(f"maxjob: hint: {line.hint}")
         else:
             console = self.streams.console()
             console.print(view.terminal_line(line, self.width, console.width))

@@ -294,6 +294,7 @@ def test_the_wait_times_out_with_8_and_the_job_still_running() -> None:
     assert code == 8
     assert sum(clock.sleeps) == pytest.approx(7)
     assert lines(out) == [["a", "still running", "running 7s after the kill, which was accepted"]]
+    assert "hint: a job can take a while to stop: follow it with `maxjob wait a`" in err_of(out)
 
 
 @pytest.mark.timed
@@ -345,6 +346,7 @@ def test_a_lost_answer_and_a_job_that_still_runs_is_the_error() -> None:
     result, detail = lines(out)[0][1:]
     assert result == "error"
     assert "request id req-503" in detail and "still running after 4s" in detail
+    assert "hint: it may not have been killed: run `maxjob kill a --yes` again" in err_of(out)
     # With --no-wait: read once, and the same error.
     client = FakeClient({"a": [RUNNING]}, kills={"a": unavailable})
     assert run(client, "a", out=streams(), yes=True, wait=False) == 6
