@@ -43,14 +43,14 @@ METRICS: dict[str, str] = {
     "wait": "waiting time",
     "run": "running time",
     "total": "total time",
-    "cu": "CU-hours",
+    "cu": "CU usage",
 }
 MEASURES = (*METRICS, "input")
 UNITS = {
     "wait": "seconds",
     "run": "seconds",
     "total": "seconds",
-    "cu": "CU-hours",
+    "cu": "CU usage",
     "input": "bytes",
 }
 # The outcomes of a run, as `outcome_of` says them; anything else is the status as given.

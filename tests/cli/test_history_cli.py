@@ -360,7 +360,7 @@ def test_formats_not_for_history_are_refused() -> None:
         (["--fail-over", "3.5"], 0, "within --fail-over 3.5"),
         (["--fail-over", "2", "--metric", "wait"], 0, "waiting time 35s is 1.0x the median"),
         (["--fail-over", "2", "--metric", "total"], 9, "total time 41m 35s"),
-        (["--fail-over", "3", "--metric", "cu"], 9, "CU-hours 21.87 CU-hours is 3.4x"),
+        (["--fail-over", "3", "--metric", "cu"], 9, "CU usage 21.87 CU-hours is 3.4x"),
         ([], 0, "maxjob: ran 41m 00s"),
     ],
 )

@@ -238,7 +238,7 @@ def test_the_gate_on_cu_hours_and_on_a_run_that_has_no_value_yet() -> None:
     unfinished = JobInfo.from_api({"status": "waiting", "submittedAtTime": 1795000000})
     waiting = summarize(Run.of(unfinished, NOW), earlier)
     checked = gate(waiting, "cu", 2)
-    assert not checked.exceeded and checked.why == "this run has no CU-hours yet"
+    assert not checked.exceeded and checked.why == "this run has no CU usage yet"
     assert waiting.verdict is not None and waiting.verdict.startswith("Has not started running")
     assert waiting.verdict.endswith("This run is still waiting: its figures are so far.")
 
