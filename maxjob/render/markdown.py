@@ -61,7 +61,9 @@ _ESCAPES = {
 _ZWSP = "&#8203;"
 _ESCAPES[ord("@")] = "\\@" + _ZWSP
 _ESCAPES[ord("#")] = "\\#" + _ZWSP
-_COLON_WORD = re.compile(r"\\:(?=\\?[A-Za-z0-9+_-])")  # (`+`, `_`, `-` come escaped)
+# (`+`, `_`, `-` come escaped.) Not before two digits alone, as in a time (`14:07:53`): no emoji
+# is named so, and a time copied from the rendered text must not hold an invisible character.
+_COLON_WORD = re.compile(r"\\:(?!\d\d(?![0-9A-Za-z]))(?=\\?[A-Za-z0-9+_-])")
 # Where a cell may break its line: our own `<br>`, and nothing the server sent.
 BREAK = Markdown("<br>")
 

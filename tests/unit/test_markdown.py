@@ -321,7 +321,17 @@ def test_an_unfinished_jobs_glance_keeps_its_figures_and_escapes_the_diagnosis()
 
 @pytest.mark.parametrize(
     "text",
-    ["x@evil.example", "@octocat", "#123", "owner/repo#2", ":smile:", ":+1:", "xmpp:x@h.com/r"],
+    [
+        "x@evil.example",
+        "@octocat",
+        "#123",
+        "owner/repo#2",
+        ":smile:",
+        ":+1:",
+        ":100:",
+        ":1st_place_medal:",
+        "xmpp:x@h.com/r",
+    ],
 )
 def test_nothing_github_reads_in_rendered_text_stays_whole(text: str) -> None:
     """GitHub finds mentions, issue references, email autolinks and emoji in the text as
@@ -329,3 +339,10 @@ def test_nothing_github_reads_in_rendered_text_stays_whole(text: str) -> None:
     rendered = html.unescape(re.sub(r"\\(.)", r"\1", md.escape(text)))
     assert not re.search(r"@\w|#\d|:[\w+-]+:", rendered), rendered
     assert rendered.replace("\u200b", "") == text
+
+
+def test_a_time_keeps_no_zero_width_space() -> None:
+    """Two digits after a colon are a time's minutes or seconds, never an emoji's name: a time
+    copied from the rendered text is the time."""
+    rendered = html.unescape(re.sub(r"\\(.)", r"\1", md.escape("since 2026-12-01 14:07:53 UTC")))
+    assert rendered == "since 2026-12-01 14:07:53 UTC"
