@@ -51,6 +51,9 @@ def view(value: Mapping[str, Any], *, width: int) -> RenderableType:
     head.append("  ")
     style = OUTCOME_STYLES.get(str(value.get("outcome")), STAGE_STYLES.get(stage, "white"))
     head.append(f" {stage} ", style=f"bold reverse {style}")
+    outcome = value.get("outcome")
+    if stage == "finished" and isinstance(outcome, str) and outcome:
+        head.append(f" → {display(outcome)}", style=f"bold {style}")  # as `info` says it
     parts: list[RenderableType] = [head, Text("")]
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
@@ -108,6 +111,9 @@ def markdown(value: Mapping[str, Any], *, md: Any) -> str:
     """A bold line with the job and its stage, then one bullet per reason with its source in
     italics; `md` is `maxjob.render.markdown` (its `escape`)."""
     stage = str(value.get("stage") or "unknown")
+    outcome = value.get("outcome")
+    if stage == "finished" and isinstance(outcome, str) and outcome:
+        stage = f"{stage} → {outcome}"
     lines = [f"**{md.escape(str(value.get('instanceId') or ''))}**: {md.escape(stage)}", ""]
     inferred = False
     for reason in _ordered(value):

@@ -17,6 +17,7 @@ from maxjob.commands import why
 from maxjob.emulator import seed
 from maxjob.models import JobInfo
 from maxjob.output.streams import Streams
+from maxjob.render import markdown as md
 from maxjob.render import why as render
 from maxjob.render.table import job_view
 from tests.unit.test_top_quota import Emulated
@@ -306,6 +307,15 @@ def test_table_marks_readings_and_puts_what_it_could_not_see_last(emulated: Emul
     assert lines[2].startswith("≈ Stage: waiting for resources since")
     assert text.index("On quota os_restricted") < text.index("Could not see the capacity")
     assert lines[-1].startswith("≈ maxjob's reading of the data")
+
+
+def test_a_finished_job_says_how_it_ended_in_the_first_line(emulated: Emulated) -> None:
+    """Without colour, `finished` alone did not say that it failed (`info` says `→ failed`)."""
+    explanation = _explain(emulated, "failed")
+    console = Console(width=100, record=True, color_system=None)
+    console.print(render.view(explanation.as_json(), width=100))
+    assert console.export_text().splitlines()[0].split() == ["failed", "finished", "→", "failed"]
+    assert render.markdown(explanation.as_json(), md=md).startswith("**failed**: finished → failed")
 
 
 def test_markdown_when_the_helper_is_there(emulated: Emulated) -> None:
