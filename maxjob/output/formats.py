@@ -141,6 +141,7 @@ class ViewWriter:
     def __init__(self, streams: Streams, name: str, utc: bool) -> None:
         self.streams, self.name, self.utc = streams, name, utc
         self.count = 0
+        self.hints: set[str] = set()
 
     def show(self, instance_id: str, result: JobInfo | MaxjobError) -> None:
         first = self.count == 0
@@ -148,10 +149,22 @@ class ViewWriter:
         if isinstance(result, MaxjobError):
             from maxjob.render.sanitize import sanitize
 
-            self.streams.write(
-                ("" if first else "\n")
-                + f"{sanitize(instance_id)}: error: {sanitize(result.one_line())}\n"
-            )
+            line = f"{sanitize(instance_id)}: error: {sanitize(result.one_line())}"
+            if not self.streams.out_is_terminal:
+                self.streams.write(("" if first else "\n") + line + "\n")
+                return
+            from rich.text import Text
+
+            # On a terminal the error is said here only (not on stderr too): so is its hint,
+            # once however many jobs it is for; both wrapped between words.
+            said = Text(line, style="red")
+            if result.hint and result.hint not in self.hints:
+                self.hints.add(result.hint)
+                said.append(f"\nhint: {sanitize(result.hint)}", style="dim")
+            console = self.streams.console()
+            if not first:
+                console.print()
+            console.print(said, overflow="fold")
             return
         if self.name == "timeline" and not self.streams.out_is_terminal:
             from maxjob.render.timeline import timeline_lines

@@ -285,6 +285,10 @@ def test_a_failed_id_among_several_is_reported_once_on_a_terminal(
     assert plain.count("job nosuchjob not found") == 1, plain
     assert "does not exist" not in plain, plain  # the service's message only said it again
     assert "finished" in plain and "Data skew detected" in plain
+    # Its hint is there too (it goes nowhere else on a terminal), once for two such ids.
+    process = tty(["info", "nosuchjob", "finished", "nosuch2"], environ(tmp_path, server))
+    assert process.wait(15) == 5, process.plain[-1500:]
+    assert process.plain.count("hint: check the id and the region") == 1, process.plain
 
 
 def test_waits_lines_are_aligned_on_a_terminal_and_tab_separated_in_a_pipe(
