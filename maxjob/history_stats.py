@@ -379,6 +379,7 @@ class Scope(NamedTuple):
     until: int
     days: int
     runs: int
+    searched: bool = True  # False: no key, or a run too old for its earlier runs to be listed
 
     @property
     def key_words(self) -> str:

@@ -199,7 +199,8 @@ def run(
             started = (now() if now is not None else datetime.now(UTC)).timestamp()
             whole = listing.listable(until - options.days * DAY, until, started)
             since = whole.since if whole is not None else until
-            scope = Scope(by, key, projects, since, until, options.days, options.runs)
+            searched = key is not None and whole is not None
+            scope = Scope(by, key, projects, since, until, options.days, options.runs, searched)
             items: list[dict[str, Any]] = []
             if key is not None and whole is None:
                 why = PAST_LISTING

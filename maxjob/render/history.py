@@ -193,6 +193,8 @@ def scope_line(
         if scope.projects is None
         else "in " + ", ".join(escape(project) for project in scope.projects)
     )
+    if not scope.searched:
+        return f"Earlier runs {scope.key_words} {where}: not looked up"
     head = (
         f"{count} earlier run{'' if count == 1 else 's'} {scope.key_words} {where} "
         f"{scope.window_words}"

@@ -222,6 +222,10 @@ def test_a_job_with_neither_key_sends_no_listing_and_says_why() -> None:
     assert service.bodies == []
     assert "no SQL signature and no scheduler node id" in result.stderr
     assert "--fail-over 2 not checked" in result.stderr
+    # The view does not speak of "0 earlier runs" found where none was looked for.
+    shown = service.invoke("this-run", "-o", "table").stdout
+    assert "Earlier runs with this SQL signature in sales_dw: not looked up" in shown, shown
+    assert "0 earlier runs" not in shown
 
 
 def test_by_node_without_a_node_id_is_a_usage_error_and_sends_no_listing() -> None:
