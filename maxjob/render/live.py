@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
 from maxjob.models import JobInfo
+from maxjob.render.phases import job_figures
+from maxjob.render.table import why_pointer
 from maxjob.render.timeline import timeline
 from maxjob.render.units import duration
 
@@ -21,8 +23,14 @@ def live_view(
     width: int,
     now: datetime | None = None,
 ) -> RenderableType:
-    """The job's timeline so far, and a line saying how long it has been watched. The job's
-    figures are measured to `now` (default: the clock, read once for the frame)."""
+    """The job's timeline so far, `maxjob why` pointed to once it has waited long, and a line
+    saying how long it has been watched. The job's figures are measured to `now` (default: the
+    clock, read once for the frame)."""
+    moment = now or datetime.now(UTC)
+    parts: list[RenderableType] = [timeline(job, utc=utc, width=width, now=moment), Text("")]
+    pointer = why_pointer(job, job_figures(job, moment))
+    if pointer is not None:
+        parts.append(pointer)
     status = Text(style="dim")
     status.append(f"watching for {duration(round(watched_for))}")
     if job.is_finished:
@@ -32,4 +40,4 @@ def live_view(
     else:
         status.append(" · polling…")
     status.append(" · Ctrl-C to stop")
-    return Group(timeline(job, utc=utc, width=width, now=now), Text(""), status)
+    return Group(*parts, status)

@@ -372,6 +372,19 @@ def test_info_points_to_why_for_a_job_that_has_waited_long() -> None:
     assert "maxjob why" not in _info_text(started)
 
 
+def test_watch_points_to_why_as_info_does() -> None:
+    from maxjob.render.live import live_view
+
+    def frame(job: JobInfo) -> str:
+        console = Console(width=100, record=True, color_system=None)
+        at = datetime.fromtimestamp(T0, UTC)
+        console.print(live_view(job, utc=True, watched_for=9, next_poll=1, width=100, now=at))
+        return console.export_text()
+
+    assert "why so long? maxjob why slow-job" in frame(_waiting(400))
+    assert "maxjob why" not in frame(_waiting(200))
+
+
 def test_plain_writes_times_in_rfc_3339_utc_and_leaves_durations_alone() -> None:
     from maxjob.render import why as render_why
 
