@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterator
 
 GRACE = 3.0
+LEAVE_ALT_SCREEN = b"\x1b[?1049l"
 SHOW_CURSOR = b"\x1b[?25h"
 
 _undo: list[Callable[[], None]] = []
@@ -32,14 +33,16 @@ def on_forced_exit(undo: Callable[[], None]) -> Callable[[], None]:
 
 
 @contextlib.contextmanager
-def cursor_shown_on_forced_exit(stream: object) -> Iterator[None]:
-    """While a live view hides the cursor on `stream` (a file): show it on a forced exit."""
+def cursor_shown_on_forced_exit(stream: object, *, alt_screen: bool = False) -> Iterator[None]:
+    """While a live view hides the cursor on `stream` (a file): show it on a forced exit, and
+    (`alt_screen`: the view is drawn on the terminal's alternate screen) leave that screen."""
     try:
         fd = stream.fileno()  # type: ignore[attr-defined]
     except (AttributeError, OSError, ValueError):
         yield
         return
-    forget = on_forced_exit(lambda: _write(fd, SHOW_CURSOR))
+    restore = (LEAVE_ALT_SCREEN if alt_screen else b"") + SHOW_CURSOR
+    forget = on_forced_exit(lambda: _write(fd, restore))
     try:
         yield
     finally:

@@ -414,8 +414,11 @@ def follow(
     )
     with (
         source as pressed,
-        shutdown.cursor_shown_on_forced_exit(console.file),
-        Live(console=console, auto_refresh=False, transient=True) as live,
+        shutdown.cursor_shown_on_forced_exit(console.file, alt_screen=True),
+        # On the alternate screen, as full-screen tools are: a resize redraws it whole (drawn in
+        # place, lines the terminal had rewrapped were left behind), and leaving gives back the
+        # screen as it was.
+        Live(console=console, auto_refresh=False, screen=True) as live,
     ):
         screen = LiveScreen(reader, frame._replace(interval=interval), live, utc=utc)
         screen.show()

@@ -98,3 +98,11 @@ class Joined:
 def _longest_word(text: Text) -> int:
     """The widest run of text between spaces and line breaks, in cells."""
     return max((cell_len(word) for word in text.plain.split()), default=0)
+
+
+def account(owner: str) -> str:
+    """An owner without its account type (`ALIYUN$etl-bot@example.com` is `etl-bot@example.com`,
+    `RAM$ml-team` is `ml-team`), for a column too narrow for the whole: what tells owners apart
+    is after the `$`."""
+    kind, dollar, name = owner.partition("$")
+    return name if dollar and name and kind.isalnum() else owner

@@ -24,6 +24,7 @@ from rich.console import Group
 from rich.text import Text
 
 from maxjob.render.job_list import JobRow
+from maxjob.render.layout import account
 from maxjob.render.phases import OUTCOME_STYLES, STATUS_STYLES
 from maxjob.render.units import amount, binary_bytes, duration
 
@@ -70,6 +71,8 @@ class Layout(NamedTuple):
     columns: tuple[tuple[Column, int], ...]
     width: int
     utc: bool
+    # Owners without their account type (`ALIYUN$`): the column is too narrow for them whole.
+    short_owner: bool = False
 
 
 def submitted_text(moment: datetime | None, *, utc: bool) -> str:
@@ -80,13 +83,13 @@ def submitted_text(moment: datetime | None, *, utc: bool) -> str:
     return shown.strftime("%m-%d %H:%M")
 
 
-def cells(row: JobRow, *, utc: bool) -> dict[str, str]:
-    """The text of each column for one job."""
+def cells(row: JobRow, *, utc: bool, short_owner: bool = False) -> dict[str, str]:
+    """The text of each column for one job (`short_owner`: see `Layout`)."""
     return {
         "id": row.instance_id,
         "outcome": row.outcome,
         "project": row.project,
-        "owner": row.owner,
+        "owner": account(row.owner) if short_owner else row.owner,
         "submitted": submitted_text(row.submitted, utc=utc),
         "waited": duration(row.waited),
         "ran": duration(row.ran),
@@ -110,7 +113,23 @@ def layout(
 ) -> Layout:
     """The columns that fit in `width`, and their widths, for rows like `rows` (`more`: other
     rows may follow, printed in the same columns)."""
-    texts = [cells(row, utc=utc) for row in rows]
+    shape = _fit(rows, width, utc=utc, sorted_by=sorted_by, more=more, short_owner=False)
+    owner = dict((column.key, size) for column, size in shape.columns).get("owner")
+    if owner is not None and any(cell_len(row.owner) > owner for row in rows):
+        shape = _fit(rows, width, utc=utc, sorted_by=sorted_by, more=more, short_owner=True)
+    return shape
+
+
+def _fit(
+    rows: Sequence[JobRow],
+    width: int,
+    *,
+    utc: bool,
+    sorted_by: Collection[str],
+    more: bool,
+    short_owner: bool,
+) -> Layout:
+    texts = [cells(row, utc=utc, short_owner=short_owner) for row in rows]
     natural: dict[str, int] = {}
     for column in COLUMNS:
         widest = max(
@@ -149,6 +168,7 @@ def layout(
         tuple((column, chosen[column.key]) for column in COLUMNS if column.key in chosen),
         width,
         utc,
+        short_owner,
     )
 
 
@@ -191,7 +211,7 @@ def outcome_style(row: JobRow) -> str:
 
 
 def row_line(row: JobRow, shape: Layout) -> Text:
-    texts = cells(row, utc=shape.utc)
+    texts = cells(row, utc=shape.utc, short_owner=shape.short_owner)
     sizes = _refit(texts, shape)
     return _line(
         [

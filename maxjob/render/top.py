@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
     from rich.text import Text
 
+    from maxjob.render.layout import Joined
+
 # The keys of the live view, in the order its footer names them.
 KEY_HELP = (("c", "cpu"), ("w", "wait"), ("p", "priority"), ("r", "refresh"), ("q", "quit"))
 # The fixed columns of `plain` (no header) and `csv` (this header): the API's field names, and
@@ -250,6 +252,7 @@ def cells(job: QuotaJob, frame: Frame) -> Cells:
     )
 
 
+OWNER = 3  # the owner's column
 HEADINGS = Cells(
     "ID", "STATE", "PRI", "OWNER", "PROJECT", "WAITED", "RAN", "CORES", "MEM GB", "SHARE"
 )
@@ -266,10 +269,11 @@ def top_view(
     from rich.table import Table
     from rich.text import Text
 
+    from maxjob.render.layout import account
     from maxjob.render.table import MAX_WIDTH, constrained
 
     header = header_lines(frame, now=now, utc=utc)
-    parts: list[RenderableType] = [Text(text, style=style) for text, style in header]
+    parts: list[RenderableType] = [_joined(text, style) for text, style in header]
     jobs = frame.jobs
     shown = jobs
     screen = min(width, MAX_WIDTH)
@@ -285,6 +289,11 @@ def top_view(
     if jobs:
         rows = [cells(job, frame) for job in shown]
         widths = column_widths(rows, screen, keep=SORT_COLUMNS.get(frame.sort))
+        if 0 < widths[OWNER] < max((len(row.owner) for row in rows), default=0):
+            # Too narrow for whole owners: without their account type (`ALIYUN$`), so that
+            # what is left of them still tells them apart.
+            rows = [row._replace(owner=account(row.owner)) for row in rows]
+            widths = column_widths(rows, screen, keep=SORT_COLUMNS.get(frame.sort))
         table = Table(box=None, padding=(0, 1), pad_edge=False, header_style="bold")
         kept = [index for index, size in enumerate(widths) if size]
         share_shown = bool(shown) and HEADINGS.index("SHARE") in kept
@@ -313,8 +322,16 @@ def top_view(
         parts.append(Text(share_basis(frame), style="dim"))
     if frame.interval is not None:
         parts.append(Text(""))
-        parts.append(Text(footer(frame), style="dim"))
+        parts.append(_joined(footer(frame), "dim"))
     return constrained(Group(*parts), width)
+
+
+def _joined(line: str, style: str) -> Joined:
+    """A header or footer line, broken between its ` · ` phrases to fit (a server string that
+    holds ` · ` itself only gives it one more place to break)."""
+    from maxjob.render.layout import Joined
+
+    return Joined(line.split(" · "), style=style)
 
 
 # The column each sort orders the rows by: kept however narrow the screen.
@@ -357,13 +374,12 @@ def column_widths(rows: Sequence[Cells], width: int, *, keep: int | None = None)
 
 
 def _lines(texts: Sequence[str], width: int) -> int:
-    """How many lines `texts` take on a screen `width` columns wide, wrapped at words as rich
-    wraps them."""
+    """How many lines the header and footer `texts` take on a screen `width` columns wide, as
+    they are drawn (`_joined`)."""
     from rich.console import Console
-    from rich.text import Text
 
     console = Console(width=max(width, 1), file=io.StringIO(), color_system=None)
-    return sum(len(Text(text).wrap(console, max(width, 1))) for text in texts)
+    return sum(len(console.render_lines(_joined(text, ""), pad=False)) for text in texts)
 
 
 def _cell(value: str) -> Text:

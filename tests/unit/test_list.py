@@ -614,6 +614,27 @@ def _ran(seconds: int) -> dict[str, int]:
     return {"submittedAtTime": start, "runningAtTime": start, "endAtTime": start + seconds}
 
 
+def test_a_narrow_owner_column_shows_owners_without_their_account_type() -> None:
+    owners = ["ALIYUN$etl-bot@example.com", "RAM$ml-team@example.com"]
+    made = [
+        job_list.job_row({"instanceId": f"j{n}", "status": "success", "jobOwner": owner}, NOW)
+        for n, owner in enumerate(owners)
+    ]
+    seen = set()
+    for width in range(40, 120):
+        shape = list_table.layout(made, width, utc=True)
+        sizes = {column.key: size for column, size in shape.columns}
+        if "owner" not in sizes:
+            continue
+        lines = [list_table.row_line(row, shape).plain for row in made]
+        seen.add(shape.short_owner)
+        if sizes["owner"] >= len(owners[0]):
+            assert not shape.short_owner and owners[0] in lines[0]
+        else:
+            assert shape.short_owner and "etl-bot" in lines[0] and "ml-team" in lines[1], lines
+    assert seen == {True, False}
+
+
 def test_a_queue_of_waiting_jobs_keeps_waited_over_ran() -> None:
     items = [
         {"instanceId": f"q{n}", "status": "waiting", "submittedAtTime": 1764489600 - 60 * n}

@@ -174,3 +174,13 @@ def test_joined_lines_hold_every_phrase_in_order(parts: list[str], width: int) -
     for line in lines:
         # A line is over the width only when it is one phrase that is itself wider.
         assert cell_len(line) <= width or line in joined.parts
+
+
+def test_a_narrow_owner_column_drops_the_account_type_first() -> None:
+    from maxjob.render.layout import account
+
+    assert account("ALIYUN$etl-bot@example.com") == "etl-bot@example.com"
+    assert account("RAM$ml-team") == "ml-team"
+    assert account("plain-owner") == "plain-owner"
+    assert account("$x") == "$x" and account("RAM$") == "RAM$"  # nothing to tell apart by
+    assert account("a b$c") == "a b$c"  # not an account type
