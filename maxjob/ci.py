@@ -39,7 +39,13 @@ if TYPE_CHECKING:
 
 _LINE_ENDS = re.compile(r"\r\n?")
 # How a job that did not succeed is annotated, by how its wait ended.
-LEVELS = {"failed": "error", "error": "error", "cancelled": "warning", "timed out": "warning"}
+LEVELS = {
+    "failed": "error",
+    "error": "error",
+    "ended": "error",  # how is not known: not to be read as a success
+    "cancelled": "warning",
+    "timed out": "warning",
+}
 # A title names the job, a message says why: both short enough to read in the run's page.
 TITLE_LIMIT = 200
 MESSAGE_LIMIT = 2000
@@ -295,7 +301,7 @@ def junit(ended: Sequence[Ended], *, started: datetime, name: str = "maxjob wait
                 type=_xml(item.error.code) or type(item.error).__name__,
             )
             error.text = _xml(item.error.one_line())
-        elif item.word in ("failed", "cancelled", "timed out"):
+        elif item.word in ("failed", "cancelled", "ended", "timed out"):
             counts["failures"] += 1
             why = first_diagnostic(job) if job is not None else ""
             failure = ET.SubElement(

@@ -63,12 +63,19 @@ BY_OUTCOME = {
     Outcome.SUCCEEDED: ExitCode.OK,
     Outcome.FAILED: ExitCode.FAILED,
     Outcome.CANCELLED: ExitCode.CANCELLED,
+    # Ended, how is not known: not a success (a gate must not pass it), not a failure either.
+    Outcome.ENDED: ExitCode.ERROR,
 }
 
 
 def of_outcome(outcome: Outcome | None, *, unfinished: ExitCode = ExitCode.RUNNING) -> ExitCode:
-    """0 succeeded, 3 failed, 7 cancelled; `unfinished` (8, or 124 for a wait) otherwise."""
+    """0 succeeded, 3 failed, 7 cancelled, 1 ended how no one can tell; `unfinished` (8, or 124
+    for a wait) otherwise."""
     return unfinished if outcome is None else BY_OUTCOME[outcome]
+
+
+# Said on stderr for a job whose outcome is `ENDED`, beside its exit status 1.
+ENDED_NOTE = "terminated, and no substatus says how it ended: exit 1, not taken for a success"
 
 
 def of_job(job: JobInfo, *, unfinished: ExitCode = ExitCode.RUNNING) -> ExitCode:

@@ -38,6 +38,9 @@ class Outcome(enum.Enum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    # Terminated, and nothing says how: no substatus, or the last one names no outcome. Never
+    # taken for a success (exit 1, `exits.BY_OUTCOME`).
+    ENDED = "ended"
 
 
 def outcome_from_substatus(code: int | None) -> Outcome | None:
@@ -284,7 +287,19 @@ class JobInfo(NamedTuple):
         if status in _CANCELLED:
             return Outcome.CANCELLED
         if status in _TERMINATED:
-            last = self.current_sub_status
-            found = outcome_from_substatus(last.code if last else None)
-            return found or Outcome.SUCCEEDED
+            return self._terminated_outcome()
         return None
+
+    def _terminated_outcome(self) -> Outcome:
+        """A `terminated` job's outcome: its last substatus's (x4 failed, x5 succeeded, x6
+        cancelled). When that names none, an earlier failure or cancellation still counts (the
+        most recent); a success is taken from the last substatus only; else `ENDED`."""
+        ordered = self.sub_statuses_in_order
+        last = outcome_from_substatus(ordered[-1].code) if ordered else None
+        if last is not None:
+            return last
+        for sub in reversed(ordered):
+            found = outcome_from_substatus(sub.code)
+            if found in (Outcome.FAILED, Outcome.CANCELLED):
+                return found
+        return Outcome.ENDED

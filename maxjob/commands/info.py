@@ -9,11 +9,12 @@ from typing import TextIO
 
 from maxjob import exits, ids
 from maxjob.errors import MaxjobError, UsageError
-from maxjob.models import JobInfo
+from maxjob.models import JobInfo, Outcome
 from maxjob.output import formats
 from maxjob.output.files import start_export
 from maxjob.output.jq import JqProgram
 from maxjob.output.streams import Streams
+from maxjob.render.sanitize import display
 from maxjob.session import ClientFactory, ConnectionOptions, open_client
 
 FORMATS = formats.JOB_VIEWS
@@ -96,6 +97,8 @@ def run(
                 else:
                     writer.show(instance_id, result)
                     code = exits.of_job(result) if options.exit_status else 0
+                    if code and result.outcome is Outcome.ENDED:
+                        streams.message(f"maxjob: {display(instance_id)}: {exits.ENDED_NOTE}")
                 worst = exits.worst([worst, code])
         except KeyboardInterrupt:
             if options.resume and "-" not in options.refs:

@@ -90,7 +90,7 @@ class Waited:
 
 def tally(waited: list[Waited]) -> str:
     """`3 succeeded, 1 failed, 1 cancelled` (only the words that occur, in a fixed order)."""
-    words = ["succeeded", "failed", "cancelled", "timed out", "error", "not waited for"]
+    words = ["succeeded", "failed", "cancelled", "ended", "timed out", "error", "not waited for"]
     counts = {word: sum(1 for w in waited if w.word == word) for word in words}
     parts = [
         f"{n} {word}" if word != "error" else f"{n} error{'s' if n > 1 else ''}"
@@ -185,6 +185,9 @@ def run(
         streams.write(tally_document(title, finished))
     counted = [w for w in finished if w.done or w.timed_out]
     streams.message("maxjob: " + tally(finished))
+    for w in finished:
+        if w.word == "ended":
+            streams.message(f"maxjob: {display(w.instance_id)}: {exits.ENDED_NOTE}")
     written = _reports(finished, "", junit, github, streams, started)
     if not counted:
         return exits.with_files(exits.ExitCode.TIMED_OUT, written)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from maxjob import ci, exits, ids
 from maxjob.errors import UsageError
-from maxjob.models import JobInfo
+from maxjob.models import JobInfo, Outcome
 from maxjob.output import formats
 from maxjob.output.files import start_export
 from maxjob.output.jq import JqProgram
@@ -180,6 +180,8 @@ def run(
             f"{ref.instance_id} is still {display(job.status) or 'unfinished'}"
         )
         return exits.with_files(exits.ExitCode.TIMED_OUT, code)
+    if job.outcome is Outcome.ENDED:
+        streams.message(f"maxjob: {display(ref.instance_id)}: {exits.ENDED_NOTE}")
     return exits.with_files(exits.of_job(job), code)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from maxjob.models import JobInfo, outcome_from_substatus
+from maxjob.models import JobInfo
 from maxjob.render.phases import job_figures
 from maxjob.render.sanitize import display
 from maxjob.render.units import core_hours, decimal, rfc3339
@@ -77,10 +77,6 @@ def outcome(job: JobInfo) -> str:
     none): never a guess. A job still going shows its status (`running`, `waiting`, ...)."""
     if not job.is_finished:
         return display(job.status, limit=64).lower() or "unknown"
-    if job.normalised_status == "terminated":
-        last = job.current_sub_status
-        found = outcome_from_substatus(last.code if last else None)
-        return found.value if found else "ended"
     told = job.outcome
     return told.value if told else "ended"
 

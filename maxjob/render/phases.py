@@ -28,6 +28,7 @@ OUTCOME_STYLES = {
     Outcome.SUCCEEDED: "green",
     Outcome.FAILED: "red",
     Outcome.CANCELLED: "magenta",
+    Outcome.ENDED: "yellow",
 }
 
 

@@ -33,6 +33,34 @@ HOSTILE_JOB = {
 }
 
 
+UNTOLD_JOB = {
+    "instanceId": "untold",
+    "data": {"instanceId": "untold", "status": "terminated", "jobSubStatusList": []},
+}
+
+
+def test_a_job_terminated_with_no_word_on_how_fails_the_gate(
+    emulator_with: Any, tmp_path: Path
+) -> None:
+    """Exit 1, said on stderr, an error annotation and a JUnit failure: never a success."""
+    emu: Emulator = emulator_with([UNTOLD_JOB])
+    report = tmp_path / "junit.xml"
+    args = ("--junit", str(report))
+    result = run_maxjob("wait", "untold", *args, endpoint=emu.url, env=github_env(tmp_path))
+    assert result.code == 1, result.err
+    assert result.out == "untold\tended\tterminated\n"
+    assert "untold: terminated, and no substatus says how it ended: exit 1" in result.err
+    assert [(name, props["title"]) for name, props, _ in commands(result.err)] == [
+        ("error", "MaxCompute job untold ended")
+    ]
+    suite = parse_xml(report.read_bytes()).find("testsuite")
+    assert suite is not None and suite.get("failures") == "1"
+    for command in (("watch", "untold"), ("info", "untold", "--exit-status")):
+        again = run_maxjob(*command, "-o", "json", endpoint=emu.url)
+        assert again.code == 1, (command, again.err)
+        assert "no substatus says how it ended" in again.err
+
+
 def github_env(tmp_path: Path) -> dict[str, str]:
     return {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
 

@@ -148,6 +148,28 @@ def test_terminated_outcome_comes_from_the_last_substatus() -> None:
     assert "terminated" in header and "failed" in header
 
 
+def _terminated(*codes: int) -> Any:
+    subs = [
+        {"code": code, "startTime": f"2025-11-30 08:0{n}:00 +0800", "description": "x"}
+        for n, code in enumerate(codes)
+    ]
+    return JobInfo.from_api({**FINISHED_DATA, "jobSubStatusList": subs}).outcome
+
+
+def test_a_terminated_job_that_nothing_says_succeeded_is_not_taken_for_a_success() -> None:
+    """`terminated` alone says the job ended, not how: a CI gate (exit 0) must not pass it."""
+    from maxjob import exits
+    from maxjob.models import Outcome
+
+    assert _terminated() is Outcome.ENDED  # no substatus at all
+    assert _terminated(1010, 1032) is Outcome.ENDED  # the last one names no outcome
+    assert _terminated(1055, 1032) is Outcome.ENDED  # a success only from the last word
+    assert _terminated(1032, 1044, 1060) is Outcome.FAILED  # an earlier failure still counts
+    assert _terminated(1032, 1046, 1060) is Outcome.CANCELLED
+    assert _terminated(1044, 1055) is Outcome.SUCCEEDED  # the last word decides
+    assert exits.of_outcome(Outcome.ENDED) == 1
+
+
 def test_substatuses_are_sorted_and_unparsable_times_kept() -> None:
     shuffled = {
         "instanceId": "s",
