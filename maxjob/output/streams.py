@@ -32,12 +32,13 @@ def color_wanted(stream: TextIO, no_color_flag: bool, environ: Mapping[str, str]
 
 
 def terminal_width(stream: TextIO, environ: Mapping[str, str]) -> int:
-    """The columns of the terminal `stream` writes to (`COLUMNS` first, as rich reads it)."""
+    """The columns of the terminal `stream` writes to (`COLUMNS` first, as rich reads it); 80
+    when neither says a width (some containers report 0 columns)."""
     columns = environ.get("COLUMNS", "")
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
     try:
-        return os.get_terminal_size(stream.fileno()).columns
+        return os.get_terminal_size(stream.fileno()).columns or 80
     except (AttributeError, OSError, ValueError):
         return 80
 
@@ -162,6 +163,10 @@ class Streams:
     def console(self, *, width: int | None = None) -> Console:
         """A rich console for stdout that never reads server text as markup or emoji."""
         color = self.color
+        if width is None and not _usable_width(self.out, os.environ.get("COLUMNS")):
+            # rich would take `COLUMNS=0` (or a terminal of 0 columns) as it is, and draw
+            # nothing at all: the width is ours then.
+            width = terminal_width(self.out, {})
         return _console_class()(
             # Always through the mask: a console may be made before the credentials are known
             # (the table of `list` is), and `mask` reads the secrets when it writes.
@@ -175,6 +180,17 @@ class Streams:
             width=width,
             soft_wrap=False,
         )
+
+
+def _usable_width(stream: TextIO, columns: str | None) -> bool:
+    """Whether rich may size a console on `stream` by itself: `COLUMNS` unset, not a number
+    (which rich ignores) or a positive one, and no terminal that says 0 columns."""
+    if columns is not None and columns.strip().isdigit():
+        return int(columns) > 0
+    try:
+        return os.get_terminal_size(stream.fileno()).columns > 0
+    except (AttributeError, OSError, ValueError):
+        return True
 
 
 _TRAILING_SPACES = re.compile(r" +(?=\n)")

@@ -225,3 +225,16 @@ def test_the_demos_own_lines_fit_60_columns() -> None:
     from maxjob.commands.demo import NEXT_STEPS
 
     assert max(len(line) for line in NEXT_STEPS.splitlines()) <= 60
+
+
+@pytest.mark.parametrize("columns", ["0", "00", "-5", "wide"])
+def test_a_columns_of_zero_or_nonsense_still_draws_the_views(
+    emulator: Emulator, columns: str
+) -> None:
+    """rich took `COLUMNS=0` as it was and drew nothing (exit 0: the job's data silently
+    lost); the views are drawn 80 wide instead."""
+    for args in (("info", "finished", "-o", "table"), ("why", "queued", "-o", "table")):
+        result = run_maxjob(*args, endpoint=emulator.url, env={"COLUMNS": columns})
+        assert result.code == 0, result.err
+        lines = result.out.splitlines()
+        assert len(lines) > 5 and max(len(line) for line in lines) <= 80, result.out[:300]
