@@ -582,14 +582,27 @@ class Gatherer:
                     "seconds": span.seconds,
                 }
             self.add("phase", text + ".", evidence, source="GetJobInfo times and substatuses")
-        for scene in job.scene_results:
+        from maxjob.render.phases import shown_diagnostics
+
+        scenes, left_out = shown_diagnostics(job)
+        raw = job.raw.get("sceneResults")
+        for index, scene in enumerate(scenes):
             label = " / ".join(x for x in (scene.scene, scene.scene_tag) if x)
             words = scene.summary or scene.description or "(no summary)"
             self.add(
                 "diagnosis",
                 f"Diagnosis ({scene.type or 'note'}{', ' + label if label else ''}): "
                 f"{_short(words, 400)}",
-                {"sceneResult": _raw_scene(job, scene)},
+                # (`scene_results` holds one per item of the list, in its order.)
+                {"sceneResult": raw[index] if isinstance(raw, list) else None},
+                source="GetJobInfo sceneResults",
+            )
+        if left_out is not None:
+            # Thousands of them made a sentence each, found one by one: minutes of work.
+            self.add(
+                "diagnosis",
+                left_out.replace("-o json has them all", "maxjob info -o json has them all"),
+                {"sceneResults": len(job.scene_results)},
                 source="GetJobInfo sceneResults",
             )
         if not job.scene_results:
@@ -730,14 +743,6 @@ def _consumer_json(job: QuotaJob) -> dict[str, Any]:
         "runningTime": job.ran,
         "cuSnapshot": job.cu_snapshot,
     }
-
-
-def _raw_scene(job: JobInfo, scene: Any) -> Any:
-    results = job.raw.get("sceneResults")
-    index = job.scene_results.index(scene)
-    if isinstance(results, list) and index < len(results):
-        return results[index]
-    return None
 
 
 def explain(client: MaxComputeClient, job: JobInfo, *, now: float, utc: bool = True) -> Explanation:

@@ -47,3 +47,24 @@ def test_watch_markdown_prints_the_final_job_and_changes_on_stderr(emulator: Emu
     assert result.out.startswith("### finished · succeeded\n")
     assert "terminated (succeeded)" in result.err
     assert all(len(t[0]) in (2, 4) for t in tables(result.out))
+
+
+def test_why_over_thousands_of_diagnostics_says_fifty_and_counts_the_rest(
+    emulator_with: Any,
+) -> None:
+    """Each diagnostic was a sentence, found in the list one by one (quadratic: 20,000 took
+    8 s, 50,000 a minute and a half): fifty, then how many more."""
+    import json
+    import time
+
+    scenes = [{"type": "warning", "summary": f"finding {n}"} for n in range(30_000)]
+    job = {"instanceId": "noisy", "status": "failed", "project": "p", "sceneResults": scenes}
+    emu: Emulator = emulator_with([{"instanceId": "noisy", "data": job}])
+    started = time.monotonic()
+    result = run_maxjob("why", "noisy", "-o", "json", endpoint=emu.url)
+    assert result.code == 0, result.err
+    assert time.monotonic() - started < 15
+    found = [r for r in json.loads(result.out)["reasons"] if r["kind"] == "diagnosis"]
+    assert len(found) == 51
+    assert found[0]["evidence"]["sceneResult"] == scenes[0]
+    assert found[-1]["text"] == "… 29,950 more diagnostics (maxjob info -o json has them all)"
