@@ -207,8 +207,15 @@ def batches(
         operation = operations.list_job_infos(
             body, page_number=number, page_size=page_size, verbatim=verbatim
         )
-        data = client.call(operation)
-        return _page_of(data)
+        page = _page_of(client.call(operation))
+        if len(page[0]) > page_size:
+            # It ignored pageSize: each page would bring everything again (and the work grow
+            # with the square of the jobs).
+            raise ResponseError(
+                f"the ListJobInfos answer holds {len(page[0]):,} jobs on a page of {page_size}; "
+                "not read"
+            )
+        return page
 
     def pages_wanted() -> int | None:
         """How many more pages `limit` can still use (None: no limit)."""

@@ -31,6 +31,8 @@ from maxjob.models import JobInfo
 from maxjob.protocol import API_VERSION
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
+# The most pages `pages` reads of one listing (100,000 jobs a quota at 100 a page).
+MAX_PAGES = 1000
 MAX_HEADER_BYTES = 64 * 1024
 # Room for the sleeps between attempts in the whole-call deadline.
 SLEEP_ALLOWANCE = 30.0
@@ -244,18 +246,35 @@ class MaxComputeClient:
 
         The first page's `totalCount` tells how many pages follow; those are fetched
         `concurrency` at a time and yielded strictly in order as soon as each is in. Stops at an
-        empty page. The consumer stops early by closing the iterator.
+        empty page. The consumer stops early by closing the iterator. A page that holds more
+        than `page_size` items, or a count of more than `MAX_PAGES` pages, is a malformed answer
+        (ResponseError): a service that ignored pageSize would have each page send everything.
         """
-        data = self.call(page(first_page))
-        first = _items(data, items)
+
+        def read(operation: Operation) -> tuple[list[Any], Any]:
+            data = self.call(operation)
+            found = _items(data, items)
+            if len(found) > page_size:
+                raise ResponseError(
+                    f"the {operation.action} answer holds {len(found):,} items on a page of "
+                    f"{page_size}; not read"
+                )
+            return found, data
+
+        first, data = read(page(first_page))
         yield first
         total = data.get("totalCount")
         if not first or not isinstance(total, int) or isinstance(total, bool):
             return
         last_page = -(-total // page_size) + first_page - 1
+        if last_page - first_page >= MAX_PAGES:
+            raise ResponseError(
+                f"the answer counts {total:,} items, more than the {MAX_PAGES:,} pages maxjob "
+                "reads; not read"
+            )
         numbers = range(first_page + 1, last_page + 1)
-        for _, result in self.map_ordered(
-            lambda number: _items(self.call(page(number)), items),
+        for _, (result, _) in self.map_ordered(
+            lambda number: read(page(number)),
             numbers,
             concurrency=concurrency,
         ):

@@ -549,6 +549,29 @@ def test_pages_stop_at_an_empty_page() -> None:
     assert 4 in asked and 1 not in asked[1:]
 
 
+def test_a_service_that_ignores_page_size_or_counts_absurdly_is_not_read() -> None:
+    """Everything on every page made top's work grow with the square of the jobs (30,000: a
+    minute and a half); a count of a billion would have asked for a hundred million pages."""
+    from maxjob.errors import ResponseError
+
+    def everything(request: httpx.Request) -> httpx.Response:
+        jobs = [{"instanceId": f"j{i}"} for i in range(25)]
+        return ok({"totalCount": 25, "jobInfoList": jobs})
+
+    with pytest.raises(ResponseError, match="holds 25 items on a page of 10"):
+        list(run_pages(everything))
+
+    asked: list[int] = []
+
+    def absurd(request: httpx.Request) -> httpx.Response:
+        asked.append(int(request.url.params["pageNumber"]))
+        return ok({"totalCount": 10**9, "jobInfoList": expected_page(1)})
+
+    with pytest.raises(ResponseError, match="counts 1,000,000,000 items, more than the 1,000"):
+        list(run_pages(absurd))
+    assert asked == [1]
+
+
 def test_an_empty_first_page_is_the_only_request() -> None:
     handler, asked, _, _ = page_handler(0, 10)
     assert list(run_pages(handler)) == [[]]

@@ -234,6 +234,14 @@ def test_a_malformed_page_is_an_error_not_an_empty_page(data: Any, said: str) ->
         listed(PagedClient({1: data}))
 
 
+def test_a_page_with_more_jobs_than_asked_for_is_an_error() -> None:
+    from maxjob.errors import ResponseError
+
+    everything = {"totalCount": 300, "jobInfoList": [{"instanceId": f"j{n}"} for n in range(300)]}
+    with pytest.raises(ResponseError, match="holds 300 jobs on a page of 100; not read"):
+        listed(PagedClient({1: everything}))
+
+
 def test_a_count_the_pages_do_not_reach_is_a_warning_not_no_match() -> None:
     from maxjob.output.streams import Streams
 
