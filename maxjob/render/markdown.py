@@ -207,7 +207,10 @@ def job_section(job: JobInfo, *, utc: bool, now: datetime | None = None, level: 
             ((_own_time(r.started), Markdown(r.lasted), r.code, r.description) for r in rows),
             align="lrrl",
         )
-        parts += [bold("Substatuses"), "", substatuses]
+        parts += [bold("Substatuses"), ""]
+        if figures.sub_statuses_left_out is not None:
+            parts += [figures.sub_statuses_left_out, ""]
+        parts.append(substatuses)
     return "\n".join(parts)
 
 

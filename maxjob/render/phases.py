@@ -221,6 +221,18 @@ class Figures:
     sub_statuses: tuple[tuple[SubStatus, Span], ...]
 
     @property
+    def shown_sub_statuses(self) -> tuple[tuple[SubStatus, Span], ...]:
+        """The substatuses a view draws: the last `MOST_SUB_STATUSES` (the current one among
+        them); `sub_statuses_left_out` counts the others."""
+        return self.sub_statuses[-MOST_SUB_STATUSES:]
+
+    @property
+    def sub_statuses_left_out(self) -> str | None:
+        """The line that counts the substatuses a view leaves out (None: none)."""
+        left = len(self.sub_statuses) - MOST_SUB_STATUSES
+        return f"… {left:,} earlier substatuses (-o json has them all)" if left > 0 else None
+
+    @property
     def waiting_share(self) -> float | None:
         """The part of the total spent waiting, when both are known and sensible."""
         if self.waited is None or not self.total or self.total <= 0:
@@ -309,7 +321,7 @@ def sub_status_rows(
 ) -> list[SubStatusRow]:
     rows = []
     numbers = figures or job_figures(job, now)
-    for _, span in numbers.sub_statuses:
+    for _, span in numbers.shown_sub_statuses:
         if span.start is not None:
             started = rfc3339(span.start) if rfc else human_time(span.start, utc=utc)
         else:
@@ -319,6 +331,9 @@ def sub_status_rows(
 
 
 ALARMING = ("critical", "error", "fatal", "warning", "warn")
+# The most substatuses a view draws (a real job has tens; 100,000 took a minute and 470 MB to
+# draw): the last ones, and a line that counts the earlier ones.
+MOST_SUB_STATUSES = 100
 # The most diagnostics a view draws (each field is cut already; their number is not bounded by
 # the service): the rest are counted in one line, and `-o json` has them all.
 MOST_DIAGNOSTICS = 50

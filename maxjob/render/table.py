@@ -203,7 +203,8 @@ def sub_status_panel(
 ) -> Panel | None:
     """A table of the substatuses; where `width` leaves the descriptions too little room, each
     one on its own line(s) above its start and duration, so that no time is ever cut."""
-    rows = sub_status_rows(job, utc=utc, figures=figures or job_figures(job, now))
+    numbers = figures or job_figures(job, now)
+    rows = sub_status_rows(job, utc=utc, figures=numbers)
     if not rows:
         return None
     started = max(len("Started"), *(len(r.started) for r in rows))
@@ -241,6 +242,9 @@ def sub_status_panel(
                 lines.append(Text(f"  {row.started}", style="dim"))
                 lines.append(Text(f"  {row.lasted}", style="dim"))
         body = Group(*lines)
+    left_out = numbers.sub_statuses_left_out
+    if left_out is not None:
+        body = Group(Text(left_out, style="dim"), body)
     return Panel(body, title="Substatuses", title_align="left", border_style="dim")
 
 

@@ -63,7 +63,9 @@ def timeline_lines(job: JobInfo, *, now: datetime | None = None) -> list[str]:
         rows.append(("end", _second(figures.ended), "", _end_label(job)))
     elif not job.is_finished and rows:
         rows.append(("now", _second(figures.now), "", "still going"))
-    for _sub, span in figures.sub_statuses:
+    if figures.sub_statuses_left_out is not None:
+        rows.append(("  …", "", "", figures.sub_statuses_left_out.removeprefix("… ")))
+    for _sub, span in figures.shown_sub_statuses:
         start = _second(span.start) if span.start else (span.start_raw or "?")
         rows.append((f"  {span.code or '-'}", start, duration(span.seconds), span.label))
     if rows:
@@ -176,7 +178,7 @@ def timeline(job: JobInfo, *, utc: bool, width: int, now: datetime | None = None
         ended = Text(_clock(figures.ended, origin, utc=utc))
         rows.append(_Row(Text("Ended", style="bold"), ended, Text(""), None, "", True))
     phase_count = len(rows)
-    for span in subs:
+    for _sub, span in figures.shown_sub_statuses:
         label = Text(f"{span.code or '-':>5} ", style="dim")
         label.append(span.label)
         rows.append(row(label, span, span.seconds, "cyan"))
@@ -213,6 +215,8 @@ def timeline(job: JobInfo, *, utc: bool, width: int, now: datetime | None = None
             line += f", {duration(in_all)} in all"
         parts.append(Text(line, style="dim"))
     if table is not None:
+        if figures.sub_statuses_left_out is not None:
+            parts.append(Text(figures.sub_statuses_left_out, style="dim"))
         parts.append(table)
     panel = diagnostics_panel(job)
     if panel is not None:

@@ -123,3 +123,40 @@ def test_a_view_draws_at_most_fifty_diagnostics_and_counts_the_rest() -> None:
     console.print(job_view(job, utc=True, width=100))
     drawn = console.file.getvalue()  # type: ignore[attr-defined]
     assert "finding 49" in drawn and "finding 50" not in drawn and "70 more diagnostics" in drawn
+
+
+def test_a_view_draws_the_last_hundred_substatuses_and_counts_the_rest() -> None:
+    """100,000 substatuses took a minute and 470 MB to draw (and watch did not hear Ctrl-C):
+    the views draw the last 100, the current one among them, and count the earlier ones."""
+    import io
+
+    from rich.console import Console
+
+    from maxjob.models import JobInfo
+    from maxjob.render import markdown
+    from maxjob.render.phases import MOST_SUB_STATUSES
+    from maxjob.render.table import job_view
+    from maxjob.render.timeline import timeline, timeline_lines
+
+    subs = [
+        {
+            "code": 1032,
+            "startTime": f"2025-11-30 {n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d} +0000",
+            "description": f"step {n}",
+        }
+        for n in range(20_000)
+    ]
+    job = JobInfo.from_api({"instanceId": "j", "status": "running", "jobSubStatusList": subs})
+    more = "19,900 earlier substatuses (-o json has them all)"
+    started = time.monotonic()
+    lines = timeline_lines(job)
+    assert sum(1 for line in lines if "step " in line) == MOST_SUB_STATUSES == 100
+    assert "step 19999" in lines[-1] and any(more in line for line in lines)
+    section = markdown.job_section(job, utc=True)
+    assert "step 19900" in section and "step 19899" not in section and more in section
+    for view in (job_view(job, utc=True, width=100), timeline(job, utc=True, width=100)):
+        console = Console(width=100, file=io.StringIO(), color_system=None)
+        console.print(view)
+        drawn = console.file.getvalue()  # type: ignore[attr-defined]
+        assert "step 19999" in drawn and "step 19899" not in drawn and more in drawn
+    assert time.monotonic() - started < 20
