@@ -34,6 +34,9 @@ def check_target(path: str, flag: str) -> Path:
     final = _followed(target)
     if final.exists() and not final.is_file():
         raise UsageError(f"{flag} {path}: {final} is not a regular file (a pipe or device?)")
+    if target.exists() and not target.is_file():
+        # A link no path names the end of (`/dev/stdout` to `/proc/self/fd/1`, a pipe).
+        raise UsageError(f"{flag} {path}: not a regular file (a pipe or device?)")
     directory = final.parent
     if not directory.is_dir():
         raise UsageError(f"{flag} {path}: the directory {directory} does not exist")

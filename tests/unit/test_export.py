@@ -220,6 +220,24 @@ def test_a_link_to_a_pipe_or_directory_is_refused_before_and_at_the_write(out: P
         files.check_target(str(into_dir), "--export")
 
 
+def test_dev_stdout_into_a_pipe_is_refused_before_any_request() -> None:
+    """`/dev/stdout` leads to `/proc/self/fd/1`, and that to a pipe no path names: it was
+    refused only after the wait, the report lost."""
+    import subprocess
+    import sys
+
+    code = (
+        "from maxjob.output import files\n"
+        "from maxjob.errors import UsageError\n"
+        "try:\n"
+        "    files.check_target('/dev/stdout', '--junit')\n"
+        "except UsageError as exc:\n"
+        "    print('refused:', exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.startswith("refused: --junit /dev/stdout: not a regular file"), done
+
+
 def test_a_write_that_fails_is_exit_1_and_leaves_nothing(
     out: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
