@@ -9,7 +9,8 @@ input bytes) over those runs:
   values (10 values: the mean of the 5th and the 6th);
 - p90: nearest rank: the ceil(0.9 n)-th smallest value (10 values: the 9th; 3 values: the 3rd),
   always one of the values themselves;
-- ratio: this run's value / the median (None when the median is 0 or either is unknown).
+- ratio: this run's value / the median (None when the median is 0, either is unknown, or the
+  quotient is too large for a number).
 
 A measure is *higher than usual* when this run's value is above the p90, at least `HIGH` x the
 median, and (for times) at least `TIME_FLOOR` seconds above it; *lower than usual* at most
@@ -171,6 +172,8 @@ def measure(name: str, this: Run, earlier: Sequence[Run]) -> Measure:
     mine = this.value(name)
     middle, high = median(values), p90(values)
     ratio = mine / middle if mine is not None and middle else None
+    if ratio is not None and not math.isfinite(ratio):
+        ratio = None  # (a median of 1e-300: JSON has no Infinity)
     return Measure(name, mine, middle, high, ratio, len(values), _level(name, mine, middle, high))
 
 
@@ -351,6 +354,10 @@ def gate(summary: Summary, metric: str, ratio: float) -> Gate:
         return Gate(metric, ratio, None, False, summary.reason or "too few earlier runs")
     if m.median is None:
         return Gate(metric, ratio, None, False, f"no earlier run has a {METRICS[metric]}")
+    if m.median <= 0:
+        # Any multiple of nothing is nothing: every run would be "over" it.
+        why = f"the median {METRICS[metric]} of the earlier runs is 0: no ratio to compare with"
+        return Gate(metric, ratio, None, False, why)
     limit = ratio * m.median
     if m.this is None:
         return Gate(metric, ratio, limit, False, f"this run has no {METRICS[metric]} yet")

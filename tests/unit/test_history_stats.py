@@ -182,6 +182,23 @@ def test_a_long_wait_is_told_apart_from_a_long_run() -> None:
     assert gate(summary, "total", 3).exceeded is False
 
 
+def test_a_median_of_nothing_is_no_gate_and_no_ratio_is_infinite() -> None:
+    """Earlier runs of 0 s: every run was 'over' 2x nothing (exit 9, while the verdict said as
+    usual); a median of 1e-300 made a ratio of Infinity, which is not JSON."""
+    import json
+
+    summary = summarize(Run.from_item(item(5, 10), NOW), runs(*[item(5, 0) for _ in range(5)]))
+    checked = gate(summary, "run", 2)
+    assert not checked.exceeded
+    assert (
+        checked.why == "the median running time of the earlier runs is 0: no ratio to compare with"
+    )
+    tiny = [item(5, 60, cu=1e-300) for _ in range(5)]
+    summary = summarize(Run.from_item(item(5, 60, cu=1e300), NOW), runs(*tiny))
+    assert summary.measures["cu"].ratio is None
+    json.dumps(summary.measures["cu"].as_json(), allow_nan=False)
+
+
 def test_small_differences_in_time_are_as_usual_whatever_the_ratio() -> None:
     # 40 s against a median of 10 s is 4x, but half a minute is not worth a person's attention.
     summary = summarize(Run.from_item(item(40, 600), NOW), runs(*[item(10, 600)] * 4))
