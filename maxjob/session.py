@@ -122,7 +122,10 @@ def open_client(
         settings = resolve_settings(options, streams, fallback_region)
         if options.trust_env:
             config.check_proxy_environment()
-        credentials = options.credentials or creds.resolve(settings.profile, streams.environ)
+        # `--profile` wins over keys in the environment; ALIBABA_CLOUD_PROFILE does not (the
+        # keys are used directly, as the SPEC and the chain itself have it).
+        named = settings.profile if options.profile else None
+        credentials = options.credentials or creds.resolve(named, streams.environ)
     streams.hide(*credentials.secrets())
     if settings.debug:
         streams.message(

@@ -156,6 +156,23 @@ def test_profile_from_aliyun_cli_config(emulator: Emulator, tmp_path: Path) -> N
     assert json.loads(result.out)["instanceId"] == "finished"
 
 
+def test_keys_in_the_environment_win_over_alibaba_cloud_profile_not_over_the_flag(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """As the SPEC and the credentials chain have it: set keys are used directly, whatever
+    ALIBABA_CLOUD_PROFILE names; `--profile` is asked for on the command line, and wins."""
+    home = tmp_path / "bad-profile-home"
+    (home / ".aliyun").mkdir(parents=True)
+    bad = {"name": "bad", "mode": "AK", "access_key_id": "bad-id", "access_key_secret": "bad"}
+    (home / ".aliyun" / "config.json").write_text(json.dumps({"profiles": [bad]}))
+    env = {"ALIBABA_CLOUD_PROFILE": "bad"}
+    result = run_maxjob("info", "finished", "--debug", endpoint=emulator.url, home=home, env=env)
+    assert result.code == 0, result.err
+    assert "key id emulator-key-id from environment (ALIBABA_CLOUD_ACCESS_KEY_ID" in result.err
+    flagged = run_maxjob("info", "finished", "--profile", "bad", endpoint=emulator.url, home=home)
+    assert flagged.code == 4, flagged.err
+
+
 def test_missing_region_is_a_usage_error() -> None:
     result = run_maxjob("info", "finished")
     assert result.code == 2
