@@ -2,8 +2,8 @@
 
 `json`/`jsonl` write the API's `data` object exactly as returned, through `json.dumps` with ASCII
 escapes. `plain` writes one `key<TAB>value` line per field, keyed by the API's own field names
-(dotted for lists), times in RFC 3339 UTC, server text sanitised and trimmed, and a value or key
-longer than `PLAIN_LIMIT` characters cut there with `… (N more characters)` (`json` has it whole).
+(dotted for lists), times in RFC 3339 UTC, server text sanitised and trimmed, and never cut (the
+SPEC's "no truncation": the body's 10 MiB cap bounds it).
 """
 
 from __future__ import annotations
@@ -14,12 +14,10 @@ from typing import Any
 
 from maxjob.errors import MaxjobError
 from maxjob.models import JobInfo, epoch_to_datetime, parse_substatus_time
-from maxjob.render.sanitize import display, sanitize
+from maxjob.render.sanitize import sanitize
 from maxjob.render.units import amount, core_hours, gb_hours, rfc3339
 
 EPOCH_FIELDS = frozenset({"submittedAtTime", "runningAtTime", "endAtTime"})
-# Far above any real field, yet a hostile megabyte string costs a pipe nothing.
-PLAIN_LIMIT = 65536
 USAGE_FIELDS = {"cuUsage": (core_hours, "core-hours"), "memoryUsage": (gb_hours, "GB-hours")}
 
 Result = JobInfo | MaxjobError
@@ -47,12 +45,12 @@ _INDENTED = json.JSONEncoder(ensure_ascii=True, indent=2, check_circular=False)
 
 
 def scalar_text(value: Any) -> str | None:
-    """A scalar as `plain` writes it (strings sanitised, cut at `PLAIN_LIMIT`); None for null,
-    an object or a list."""
+    """A scalar as `plain` writes it (strings sanitised and trimmed, whole); None for null, an
+    object or a list."""
     if value is None:
         return None
     if isinstance(value, str):
-        return display(value, limit=PLAIN_LIMIT)
+        return sanitize(value.strip())
     if isinstance(value, bool | int | float):
         return json.dumps(value)
     return None
@@ -62,7 +60,7 @@ def flattened(value: Any, key: str = "") -> Iterator[tuple[str, Any]]:
     """`(dotted.key, scalar)` for every leaf of `value` (`reasons.0.text`), keys sanitised."""
     if isinstance(value, dict):
         for name, item in value.items():
-            part = sanitize(str(name), limit=PLAIN_LIMIT)
+            part = sanitize(str(name))
             yield from flattened(item, f"{key}.{part}" if key else part)
     elif isinstance(value, list):
         for index, item in enumerate(value):
