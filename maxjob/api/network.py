@@ -151,12 +151,15 @@ def tls_context(endpoint: str, ca_bundle: str | None, environ: Mapping[str, str]
 
 
 def ssl_context(ca_bundle: str | None, environ: Mapping[str, str]) -> ssl.SSLContext:
-    """Verification on; CAs from --ca-bundle, SSL_CERT_FILE, SSL_CERT_DIR, else certifi's bundle.
+    """Verification on; CAs from --ca-bundle (else SSL_CERT_FILE) and from SSL_CERT_DIR, both
+    when both are set, as curl reads them; else certifi's bundle.
 
     Built once per process for the same inputs (loading a bundle costs about 40 ms).
     """
     cafile = ca_bundle or environ.get("SSL_CERT_FILE") or ""
-    capath = "" if cafile else environ.get("SSL_CERT_DIR") or ""
+    capath = environ.get("SSL_CERT_DIR") or ""
+    if cafile:
+        _check_bundle(cafile, "--ca-bundle" if ca_bundle else "SSL_CERT_FILE")
     key = (cafile, capath, "")
     cached = _contexts.get(key)
     if cached is not None:
@@ -172,3 +175,17 @@ def ssl_context(ca_bundle: str | None, environ: Mapping[str, str]) -> ssl.SSLCon
         raise UsageError(f"cannot load the CA bundle: {exc}") from None
     _contexts[key] = context
     return context
+
+
+def _check_bundle(path: str, source: str) -> None:
+    """A CA bundle that is not a regular file (a pipe would hang the load) is a UsageError; a
+    missing one is left to the load, which says so."""
+    import stat
+    from pathlib import Path
+
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode):
+        raise UsageError(f"cannot load the CA bundle {path} ({source}): not a regular file")

@@ -4,6 +4,8 @@ loopback sockets against the installed `maxjob`."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -406,6 +408,28 @@ def test_tls_verification_with_a_throwaway_ca(tmp_path: Path) -> None:
         )
         assert env.code == 0, env.err
         assert json.loads(env.out)["instanceId"] == "finished"
+        # SSL_CERT_DIR counts beside SSL_CERT_FILE, as in curl (it was ignored then).
+        openssl = shutil.which("openssl")
+        if openssl is not None:
+            certs = tmp_path / "certs"
+            certs.mkdir()
+            subject = subprocess.run(
+                [openssl, "x509", "-hash", "-noout", "-in", str(bundle)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            shutil.copy(bundle, certs / f"{subject}.0")
+            other = tmp_path / "other.pem"
+            trustme.CA().cert_pem.write_to_path(str(other))
+            both = {"SSL_CERT_FILE": str(other), "SSL_CERT_DIR": str(certs)}
+            via_dir = run_maxjob("info", "finished", "-o", "json", endpoint=url, env=both)
+            assert via_dir.code == 0, via_dir.err
+        # A bundle that is a pipe would hang the load: refused at once.
+        fifo = tmp_path / "bundle.fifo"
+        os.mkfifo(fifo)
+        piped = run_maxjob("info", "finished", "--ca-bundle", str(fifo), endpoint=url, timeout=20)
+        assert piped.code == 2 and "not a regular file" in piped.err, piped.err
     finally:
         server.shutdown()
         server.server_close()
