@@ -27,7 +27,8 @@ class ConnectionOptions:
     max_attempts: int | None = None
     ca_bundle: str | None = None
     debug: bool = False
-    # Not flags: `demo` brings its own throwaway key and ignores proxy settings.
+    # Not flags: `demo` brings its own throwaway key and region, and reads nothing of the
+    # environment's settings (trust_env False: no variable, no proxy, no CLI profile).
     credentials: Credentials | None = None
     trust_env: bool = True
 
@@ -49,7 +50,7 @@ def resolve_settings(
         max_attempts=options.max_attempts,
         debug=options.debug,
         ca_bundle=options.ca_bundle,
-        environ=streams.environ,
+        environ=streams.environ if options.trust_env else {},
     )
     if settings.endpoint.startswith("http://"):
         if not settings.is_loopback:
@@ -148,5 +149,5 @@ def open_client(
         proxy=proxy_of(settings.endpoint, streams.environ) if options.trust_env else None,
         on_retry=on_retry,
         debug=lambda line: streams.message(f"maxjob: debug: {line}"),
-        environ=streams.environ,
+        environ=streams.environ if options.trust_env else {},
     )

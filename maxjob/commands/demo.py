@@ -48,6 +48,7 @@ def run(streams: Streams, *, interval: float = 1.0) -> int:
         streams.message(f"maxjob demo: watching job {instance_id} (~10 s)")
         connection = ConnectionOptions(
             endpoint=url,
+            region="cn-hangzhou",
             credentials=Credentials(key_id, secret, source="the demo"),
             trust_env=False,
         )

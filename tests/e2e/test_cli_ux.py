@@ -116,6 +116,23 @@ def test_demo_runs_end_to_end_without_an_account(tmp_path: Path) -> None:
     assert not (Path(tmp_path) / ".aliyun").exists()
 
 
+def test_demo_reads_no_setting_of_the_environment_or_the_cli(tmp_path: Path) -> None:
+    """A bad region, timeout or profile in the environment, or a broken ~/.aliyun/config.json,
+    stopped the demo ('needs no account') with 2."""
+    home = tmp_path / "home"
+    (home / ".aliyun").mkdir(parents=True)
+    (home / ".aliyun" / "config.json").write_text("{not json")
+    bad = {
+        "ALIBABA_CLOUD_REGION_ID": "BAD",
+        "MAXJOB_REQUEST_TIMEOUT": "abc",
+        "ALIBABA_CLOUD_PROFILE": "x\x01",
+        "HTTP_PROXY": "http://127.0.0.1:1",
+    }
+    result = run_maxjob("demo", keys=False, env=bad, home=home, timeout=60)
+    assert result.code == 0, result.err
+    assert "terminated (succeeded)" in result.out
+
+
 def test_root_help_lists_commands_and_exit_statuses() -> None:
     result = run_maxjob("--help", keys=False)
     assert result.code == 0
