@@ -395,8 +395,10 @@ def resolve(
             "(like cn-hangzhou)",
             hint=f"did you mean {suggestion}?" if suggestion else None,
         )
+    # --vpc is a flag that names an endpoint: it wins over MAXJOB_ENDPOINT, as flags win over
+    # the environment; beside --endpoint it is a contradiction.
     endpoint, endpoint_source = _first(
-        (endpoint, "--endpoint"), (env.get(ENV_ENDPOINT), ENV_ENDPOINT)
+        (endpoint, "--endpoint"), (None if vpc else env.get(ENV_ENDPOINT), ENV_ENDPOINT)
     )
     if endpoint is not None:
         if vpc:

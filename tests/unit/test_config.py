@@ -130,9 +130,14 @@ def test_an_endpoint_needs_no_region(tmp_path: Path) -> None:
     assert (settings.endpoint, settings.region) == ("https://mc.example.test", None)
 
 
-def test_vpc_with_an_endpoint_names_where_the_endpoint_came_from() -> None:
-    with pytest.raises(UsageError, match="MAXJOB_ENDPOINT"):
-        resolve(vpc=True, environ={"MAXJOB_ENDPOINT": "mc.example.test"})
+def test_vpc_wins_over_the_endpoint_variable_and_contradicts_the_endpoint_flag() -> None:
+    """Flags win over the environment: --vpc names the VPC endpoint of the region, whatever
+    MAXJOB_ENDPOINT says; beside --endpoint it is a contradiction."""
+    env = {"MAXJOB_ENDPOINT": "mc.example.test", "ALIBABA_CLOUD_REGION_ID": "cn-beijing"}
+    settings = resolve(vpc=True, environ=env)
+    assert settings.endpoint == "https://maxcompute-vpc.cn-beijing.aliyuncs.com"
+    with pytest.raises(UsageError, match="--vpc and --endpoint"):
+        resolve(vpc=True, endpoint="mc.example.test", environ=env)
 
 
 def test_defaults() -> None:
