@@ -212,6 +212,7 @@ def run(
             from maxjob.commands.watch import resume_hint
 
             streams.message(resume_hint(options.resume))
+            return ExitCode.INTERRUPTED  # said once, with how to resume
         raise
     moment = now() if now is not None else datetime.now(UTC)
     this = Run.of(job, moment)

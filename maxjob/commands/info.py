@@ -105,6 +105,7 @@ def run(
                 from maxjob.commands.watch import resume_hint
 
                 streams.message(resume_hint(options.resume))
+                return exits.ExitCode.INTERRUPTED  # said once, with how to resume
             raise
         finally:
             results.close()

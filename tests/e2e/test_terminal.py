@@ -212,6 +212,7 @@ def test_ctrl_c_during_a_slow_multi_id_info_suggests_how_to_resume(
     assert status == 130, repr(tail)
     line = next((x for x in tail.splitlines() if "interrupted" in x), "")
     assert "resume" in line and "maxjob info" in line, f"no resume hint: {tail!r}"
+    assert tail.count("interrupted") == 1, f"said more than once: {tail!r}"  # one line, as watch
 
 
 # -- 2. SIGTERM and SIGHUP during the live view ----------------------------------------------------
