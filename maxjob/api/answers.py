@@ -91,8 +91,9 @@ def interpret(status: int, headers: Mapping[str, str], body: bytes, asked: Asked
     if not isinstance(document, dict):
         raise unreadable(status, "not a JSON object", host, request_id, headers)
     request_id = request_id or _text(document.get("requestId") or document.get("RequestId"))
-    http_code = document.get("httpCode")
-    body_ok = http_code is None or (isinstance(http_code, int) and 200 <= http_code < 300)
+    said_code = document.get("httpCode")
+    http_code = _status_number(said_code)
+    body_ok = said_code is None or (http_code is not None and 200 <= http_code < 300)
     data = document.get("data")
     wanted = asked.operation.data_type
     if 200 <= status < 300 and body_ok and data is not None and isinstance(data, wanted):
@@ -105,12 +106,26 @@ def interpret(status: int, headers: Mapping[str, str], body: bytes, asked: Asked
             f"the response to {asked.operation.action} has no data (`data` is not {what})",
             request_id=request_id,
         )
-    effective = (
-        http_code
-        if isinstance(http_code, int) and not isinstance(http_code, bool) and http_code >= 300
-        else status
-    )
+    if 200 <= status < 300 and http_code is None and code is None and not message:
+        # (httpCode says neither success nor failure, and nothing else says what went wrong.)
+        raise ResponseError(
+            f"the response to {asked.operation.action} has an httpCode that is no HTTP status",
+            request_id=request_id,
+        )
+    effective = http_code if http_code is not None and http_code >= 300 else status
     raise classify(code, effective, message, request_id, headers, asked)
+
+
+def _status_number(value: Any) -> int | None:
+    """`httpCode` as a number: `200`, `200.0` or `"200"` are 200 (a service may send any);
+    anything that is not an HTTP status (100-599) is None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and 100 <= value <= 599 else None
 
 
 def classify(

@@ -70,6 +70,28 @@ def test_the_documented_sample_response_is_a_success() -> None:
     assert job.status == "running"
 
 
+@pytest.mark.parametrize("said", ["200", 200.0, " 201 "])
+def test_an_http_code_spelled_otherwise_still_says_success(said: Any) -> None:
+    """`"200"` or `200.0` (`2e2`) beside a job was 'error: HTTP 200', exit 1."""
+    body = {"requestId": "r", "httpCode": said, "data": {"status": "running"}}
+    assert client_for(lambda request: answer(200, body)).get_job_info("x").status == "running"
+
+
+@pytest.mark.parametrize("said", ["404", 404.0])
+def test_an_http_code_spelled_otherwise_still_says_failure(said: Any) -> None:
+    body = {"requestId": "r", "httpCode": said, "errorCode": "OBJECT_NOT_EXIST", "errorMsg": "no"}
+    with pytest.raises(NotFoundError):
+        client_for(lambda request: answer(200, body)).get_job_info("x")
+
+
+def test_an_http_code_that_is_no_status_is_an_unreadable_answer() -> None:
+    from maxjob.errors import ResponseError
+
+    body = {"requestId": "r", "httpCode": "soon", "data": {"status": "running"}}
+    with pytest.raises(ResponseError, match="httpCode that is no HTTP status"):
+        client_for(lambda request: answer(200, body)).get_job_info("x")
+
+
 def test_request_shape() -> None:
     seen: list[httpx.Request] = []
 
