@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
+from maxjob.errors import UsageError
 from maxjob.protocol import UNRESERVED
 
 PAGE_SIZE = 100
@@ -50,7 +51,11 @@ class Operation(NamedTuple):
 
 
 def segment(value: str) -> str:
-    """Percent-encode one path segment: only `A-Z a-z 0-9 - _ . ~` stay literal."""
+    """Percent-encode one path segment: only `A-Z a-z 0-9 - _ . ~` stay literal. `.` and `..`
+    are refused (UsageError): a URL reads them as "here" and "up", and the request would go to
+    another path than the one named (`quotas/../query` is `/api/v1/query`)."""
+    if value in (".", ".."):
+        raise UsageError(f"{value!r} cannot be a name in a request path")
     return quote(value, safe=UNRESERVED)
 
 

@@ -325,6 +325,8 @@ def check(options: Options) -> None:
         raise UsageError("give --quota NICK or --job ID (one of them)")
     if options.quota is not None and not options.quota.strip():
         raise UsageError("--quota cannot be empty")
+    if options.quota in (".", ".."):
+        raise UsageError(f"--quota {options.quota} is not a quota nickname")
     if options.interval < MIN_INTERVAL:
         raise UsageError("--interval must be at least 1s (snapshots change once a minute)")
     if options.sort not in SORT_KEYS:

@@ -479,3 +479,26 @@ def test_a_huge_figure_of_a_job_is_no_figure() -> None:
     huge = QuotaJob.from_snapshot({"instanceId": "j", "runningTime": 1e16})
     assert (huge.ran, huge.queued) == (None, False)
     assert QuotaJob.from_snapshot({"instanceId": "j", "runningTime": ""}).queued
+
+
+def test_a_level1_nickname_of_dot_dot_sends_no_request_to_another_path() -> None:
+    """ListQuotas naming a parent `..` made QueryQuota go to /api/v1/query: no request is sent,
+    and the capacity is unknown, saying why."""
+    quotas = [
+        seed._quota("..", "7000", "subscription", {}, [("q_dots", "7001", seed._sub(1, 2, "Fifo"))])
+    ]
+    emulated = Emulated(running_story(1), quotas)
+    with emulated.client() as client:
+        capacity = QuotaBook(client).capacity("q_dots")
+    assert "QueryQuota" not in emulated.actions()
+    assert capacity.cores is None
+    assert capacity.unknown == "QueryQuota on .. failed: '..' cannot be a name in a request path"
+
+
+@pytest.mark.parametrize("name", [".", ".."])
+def test_a_quota_named_dot_is_a_usage_error(name: str) -> None:
+    from maxjob.commands import top
+    from maxjob.errors import UsageError
+
+    with pytest.raises(UsageError, match="is not a quota nickname"):
+        top.check(top.Options(quota=name))
