@@ -290,6 +290,10 @@ def profile_region(profile: str | None, home: Path | None = None) -> str | None:
 # The endpoint
 
 
+# Far above any real endpoint (a host, a port, a short prefix); a URL past 64 KiB is not sent.
+MAX_ENDPOINT = 2048
+
+
 def normalise_endpoint(value: str, *, source: str = "endpoint") -> str:
     """`host[:port]` or a full http(s) URL to `scheme://host[:port][/prefix]` (no trailing `/`).
 
@@ -301,6 +305,10 @@ def normalise_endpoint(value: str, *, source: str = "endpoint") -> str:
     shown = _shown(text)
     if not text:
         raise UsageError(f"{source} is empty")
+    if len(text) > MAX_ENDPOINT:
+        raise UsageError(
+            f"{source} {shown} is {len(text):,} characters long, over {MAX_ENDPOINT:,}"
+        )
     if any(ch.isspace() or not ch.isprintable() for ch in text):
         raise UsageError(f"{source} {shown} contains spaces or control characters")
     if "://" not in text:

@@ -320,6 +320,10 @@ def keyboard(stdin: TextIO, clock: Clock) -> Iterator[Keys]:
         yield keys
 
 
+# Far above any quota nickname (the console allows a few dozen characters).
+MAX_NICKNAME = 256
+
+
 def check(options: Options) -> None:
     if (options.quota is None) == (options.job is None):
         raise UsageError("give --quota NICK or --job ID (one of them)")
@@ -327,6 +331,8 @@ def check(options: Options) -> None:
         raise UsageError("--quota cannot be empty")
     if options.quota in (".", ".."):
         raise UsageError(f"--quota {options.quota} is not a quota nickname")
+    if options.quota is not None and len(options.quota) > MAX_NICKNAME:
+        raise UsageError(f"--quota is longer than {MAX_NICKNAME} characters: not a quota nickname")
     if options.interval < MIN_INTERVAL:
         raise UsageError("--interval must be at least 1s (snapshots change once a minute)")
     if options.sort not in SORT_KEYS:

@@ -319,6 +319,7 @@ def test_endpoints_are_normalised(value: str, expected: str) -> None:
         ("ftp://example.com", "https://"),
         ("https://example.com/?token=x", "query"),
         ("https://example.com#top", "fragment"),
+        ("https://example.com/" + "a" * 70_000, "characters long, over 2,048"),  # not a bug, 2
     ],
 )
 def test_a_bad_endpoint_is_a_usage_error(value: str, reason: str) -> None:

@@ -495,10 +495,10 @@ def test_a_level1_nickname_of_dot_dot_sends_no_request_to_another_path() -> None
     assert capacity.unknown == "QueryQuota on .. failed: '..' cannot be a name in a request path"
 
 
-@pytest.mark.parametrize("name", [".", ".."])
-def test_a_quota_named_dot_is_a_usage_error(name: str) -> None:
+@pytest.mark.parametrize("name", [".", "..", "q" * 70_000])
+def test_a_quota_named_dot_or_endlessly_is_a_usage_error(name: str) -> None:
     from maxjob.commands import top
     from maxjob.errors import UsageError
 
-    with pytest.raises(UsageError, match="is not a quota nickname"):
+    with pytest.raises(UsageError, match="not a quota nickname"):
         top.check(top.Options(quota=name))
