@@ -76,6 +76,13 @@ def _number(value: Any) -> float | None:
     return None
 
 
+def _figure(value: Any) -> float | None:
+    """A duration or an amount of the API (seconds, 100 core-seconds, bytes): a number, not
+    negative (`took -3s`, `used 5.0x the usual CU-hours` of a negative usage: no figure)."""
+    number = _number(value)
+    return number if number is not None and number >= 0 else None
+
+
 def _integer(value: Any) -> int | None:
     number = _number(value)
     return int(number) if number is not None and number == int(number) else None
@@ -225,15 +232,15 @@ class JobInfo(NamedTuple):
             tenant_id=_text(get("tenantId")),
             region=_text(get("region")),
             signature=_text(get("signature")),
-            cu_usage=_number(get("cuUsage")),
-            memory_usage=_number(get("memoryUsage")),
-            input_bytes=_number(get("inputBytes")),
+            cu_usage=_figure(get("cuUsage")),
+            memory_usage=_figure(get("memoryUsage")),
+            input_bytes=_figure(get("inputBytes")),
             submitted_at=epoch_to_datetime(get("submittedAtTime")),
             running_at=epoch_to_datetime(get("runningAtTime")),
             end_at=epoch_to_datetime(get("endAtTime")),
-            waiting_time=_number(get("waitingTime")),
-            running_time=_number(get("runningTime")),
-            total_time=_number(get("totalTime")),
+            waiting_time=_figure(get("waitingTime")),
+            running_time=_figure(get("runningTime")),
+            total_time=_figure(get("totalTime")),
             ext_plant_from=_text(get("extPlantFrom")),
             ext_node_id=_text(get("extNodeId")),
             ext_node_on_duty=_text(get("extNodeOnDuty")),

@@ -367,3 +367,23 @@ def test_an_absurd_figure_stays_short() -> None:
     assert units.binary_bytes(1e308) == "8.67e+289 EiB"
     assert units.amount(1e308) == "1e+308"
     assert units.decimal(1e308) == "1e+308" and units.decimal(123.5) == "123.5"
+
+
+def test_a_negative_figure_of_the_api_is_no_figure() -> None:
+    """`took -3s`, `Waiting -99999d+` and 'used 5.0x the usual CU-hours' of a negative usage
+    were drawn as sent; a duration or an amount below zero is no figure."""
+    job = JobInfo.from_api(
+        {
+            "instanceId": "x",
+            "status": "success",
+            "totalTime": -3,
+            "waitingTime": -99999999999,
+            "runningTime": 5,
+            "cuUsage": -100,
+            "memoryUsage": -1,
+            "inputBytes": -5,
+        }
+    )
+    assert (job.total_time, job.waiting_time, job.running_time) == (None, None, 5)
+    assert (job.cu_usage, job.memory_usage, job.input_bytes) == (None, None, None)
+    assert "-" not in at_a_glance(job, datetime(2026, 11, 30, tzinfo=UTC))
