@@ -18,29 +18,69 @@ _MARKDOWN = {
 
 
 def forms(secrets: Iterable[str | None]) -> tuple[str, ...]:
-    """Each secret as it is, URL-encoded, base64-encoded and as Markdown writes it (longest
-    first, 4+ characters)."""
+    """Each secret as it is, upper- and lower-cased, URL-encoded (as usual, and every byte in
+    upper- or lower-case hex), in hex, base64-encoded, as HTML character references and as
+    Markdown writes it (longest first, 4+ characters). The secret as it is and its usual
+    encodings (URL, base64, Markdown) are also masked in pieces (see `mask`)."""
     found: set[str] = set()
     for secret in secrets:
         if not secret:
             continue
-        encoded = base64.b64encode(secret.encode()).decode()
-        found.update({secret, quote(secret, safe=""), encoded, secret.translate(_MARKDOWN)})
+        raw = secret.encode()
+        hexed = raw.hex()
+        usual = {secret, quote(secret, safe=""), base64.b64encode(raw).decode()}
+        usual.add(secret.translate(_MARKDOWN))
+        _pieced.update(form for form in usual if len(form) > PIECE)
+        if WINDOW < len(secret) <= SHORT:
+            _windowed.add(secret)
+        found.update(usual)
+        found.update({secret.upper(), secret.lower(), hexed, hexed.upper()})
+        found.update(
+            {
+                "".join(f"%{byte:02X}" for byte in raw),
+                "".join(f"%{byte:02x}" for byte in raw),
+                "".join(f"&#{ord(ch)};" for ch in secret),
+                "".join(f"&#x{ord(ch):x};" for ch in secret),
+            }
+        )
     return tuple(sorted((f for f in found if len(f) >= 4), key=len, reverse=True))
 
 
 # A piece of a secret this long is masked too: a server may echo it cut short. Shorter pieces
 # are left alone (a key id may share a few characters with its secret).
 PIECE = 16
+# The secret as it is, this short or shorter (an AccessKey secret is 30 characters), is masked
+# wherever any `WINDOW` of its characters show, anywhere in it: an echo split in two
+# (`Kq3vXz9LmP2rT8w` in one field, `Yb5NcH1dF6gJ4sA` in another) or broken by a character put
+# in it. A longer secret (an STS token) and the encodings keep to prefixes of `PIECE`. (The
+# emulator's key id shares 13 characters with its secret, `emulator-key-`: 14 leaves it be.)
+SHORT = 48
+WINDOW = 14
+# The forms masked in pieces, and the secrets masked in windows (`forms` adds to both): each
+# piece is one more search of the text.
+_pieced: set[str] = set()
+_windowed: set[str] = set()
 
 
 def mask(text: str, hidden: Iterable[str]) -> str:
-    """`text` with every one of `hidden` replaced by `****`, and so is any run of at least
-    `PIECE` characters that starts like one of them (a secret the server cut short)."""
+    """`text` with every one of `hidden` replaced by `****`; for the secret as it is and its
+    usual encodings, so is any run of `PIECE` characters that starts like one (a secret the
+    server cut short), and, for a short secret, any run of `WINDOW` of its characters."""
+    gates: dict[str, bool] = {}
     for secret in hidden:
+        mark = secret[0]
+        if mark in "%&":
+            # (An every-byte encoding starts so: one search for the mark, shared by all of them,
+            # skips them all in text without one.)
+            if mark not in gates:
+                gates[mark] = mark in text
+            if not gates[mark]:
+                continue
         if secret in text:
             text = text.replace(secret, MASK)
-        if len(secret) > PIECE:
+        if secret in _windowed:
+            text = _mask_windows(text, secret, WINDOW)
+        elif secret in _pieced:
             text = _mask_prefixes(text, secret, PIECE)
     return text
 
@@ -79,5 +119,41 @@ def _mask_prefixes(text: str, secret: str, piece: int) -> str:
         parts.append(MASK)
         done = at + length
         at = text.find(start, done)
+    parts.append(text[done:])
+    return "".join(parts)
+
+
+def _mask_windows(text: str, secret: str, width: int) -> str:
+    """Mask every run of `text` that matches `width` or more consecutive characters of
+    `secret`, anywhere in it, stretched as far as it keeps matching."""
+    # Any `width` characters of the secret hold one of these (every `width - 3`): when none is
+    # in the text, no window is (one search each, instead of one for every window).
+    anchors = {secret[at : at + 4] for at in range(0, len(secret) - 3, width - 3)}
+    if len(secret) < width or not any(anchor in text for anchor in anchors):
+        return text
+    spans: list[tuple[int, int]] = []
+    for start in range(len(secret) - width + 1):
+        piece = secret[start : start + width]
+        at = text.find(piece)
+        while at >= 0:
+            left, back = at, start
+            while left > 0 and back > 0 and text[left - 1] == secret[back - 1]:
+                left, back = left - 1, back - 1
+            right, ahead = at + width, start + width
+            while right < len(text) and ahead < len(secret) and text[right] == secret[ahead]:
+                right, ahead = right + 1, ahead + 1
+            spans.append((left, right))
+            at = text.find(piece, at + 1)
+    if not spans:
+        return text
+    parts: list[str] = []
+    done = 0
+    for left, right in sorted(spans):
+        if right <= done:
+            continue
+        if left >= done:
+            parts.append(text[done:left])
+            parts.append(MASK)
+        done = right
     parts.append(text[done:])
     return "".join(parts)

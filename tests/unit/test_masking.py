@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from maxjob.output.streams import Streams
 from maxjob.render.sanitize import display
 
@@ -24,3 +26,38 @@ def test_noncharacters_are_shown_as_escapes_so_xml_can_hold_the_text() -> None:
     shown = display("a\ufffeb\uffffc")
     assert "\ufffe" not in shown and "\uffff" not in shown
     ET.fromstring(f"<t>{shown}</t>")  # noqa: S314 - our own text, to see it is well-formed
+
+
+AK_SECRET = "Kq3vXz9LmP2rT8wYb5NcH1dF6gJ4sA"  # an AccessKey secret is 30 characters
+
+
+@pytest.mark.parametrize(
+    "echoed",
+    [
+        "denied (Kq3vXz9LmP2rT8w, request id Yb5NcH1dF6gJ4sA)",  # split in two fields
+        "KQ3VXZ9LMP2RT8WYB5NCH1DF6GJ4SA",  # upper-cased
+        "kq3vxz9lmp2rt8wyb5nch1df6gj4sa",
+        "Kq3\x01vXz9LmP2rT8wYb5NcH1dF6gJ4sA",  # a character put in it
+        "".join(f"%{byte:02X}" for byte in AK_SECRET.encode()),  # every byte percent-encoded
+        "".join(f"%{byte:02x}" for byte in AK_SECRET.encode()),
+        AK_SECRET.encode().hex(),
+        AK_SECRET.encode().hex().upper(),
+        "".join(f"&#{ord(ch)};" for ch in AK_SECRET),  # HTML character references
+        "".join(f"&#x{ord(ch):x};" for ch in AK_SECRET),
+    ],
+)
+def test_an_echoed_secret_is_masked_in_its_odd_forms_too(echoed: str) -> None:
+    from maxjob.masking import forms, mask
+
+    shown = mask(f"error: {echoed} (end)", forms([AK_SECRET]))
+    assert "****" in shown, shown
+    for run in range(len(AK_SECRET) - 13):  # no 14 characters of it are left anywhere
+        assert AK_SECRET[run : run + 14].lower() not in shown.lower(), shown
+
+
+def test_what_only_looks_like_a_piece_of_the_secret_is_left_alone() -> None:
+    from maxjob.masking import forms, mask
+
+    hidden = forms(["emulator-key-secret"])
+    assert mask("key id emulator-key-id", hidden) == "key id emulator-key-id"
+    assert mask("Kq3vXz9LmP2rT", forms([AK_SECRET])) == "Kq3vXz9LmP2rT"  # 13: too short to tell
