@@ -122,13 +122,27 @@ class EmulatorServer(ThreadingHTTPServer):
         """A client that hangs up mid-answer is not the emulator's error: no traceback."""
 
 
+# Far above any story of jobs written by hand or by a test.
+MAX_JOBS_FILE = 64 * 2**20
+
+
 def load_jobs(path: Path | None) -> list[dict[str, Any]]:
     """The jobs of `path` (a JSON list, or an object with a `jobs` list), then the built-in
     jobs; a job of the file wins over a built-in one of the same id."""
     jobs = [dict(job) for job in seed.BUILTIN_JOBS]
     if path is None:
         return jobs
-    document = json.loads(path.read_text(encoding="utf-8"))
+    import stat
+
+    # A pipe or a device would be read without end (/dev/zero filled 2 GB in 10 s).
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise ValueError("not a regular file")
+    if path.stat().st_size > MAX_JOBS_FILE:
+        raise ValueError(f"larger than {MAX_JOBS_FILE // 2**20} MiB")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
     extra = document.get("jobs") if isinstance(document, dict) else document
     if not isinstance(extra, list) or not all(isinstance(j, dict) for j in extra):
         raise ValueError('the jobs file must hold a list of job objects (or {"jobs": [...]})')

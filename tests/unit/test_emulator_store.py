@@ -3,6 +3,7 @@ through every operation."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -432,3 +433,16 @@ def test_synthetic_jobs_are_listed_within_the_last_hour(clock: Clock) -> None:
     assert all(is_final(i["status"]) and i["endAtTime"] <= START - 600 for i in found)
     assert info(store, "synth-001")["jobSubStatusList"][-1]["code"] in (1054, 1055, 1056)
     assert store.snapshot(window(0, START - 180, quota="etl_payg", size=1000)).total == 2
+
+
+def test_a_jobs_file_that_is_no_file_or_too_deep_is_refused(tmp_path: Path) -> None:
+    """`--jobs /dev/zero` filled 2 GB in 10 s, a FIFO hung, 100,000 brackets were 'a bug'."""
+    import os
+
+    fifo = tmp_path / "jobs.fifo"
+    os.mkfifo(fifo)
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    for path, said in ((Path("/dev/zero"), "regular"), (fifo, "regular"), (deep, "deeply")):
+        with pytest.raises(ValueError, match=said):
+            load_jobs(path)
