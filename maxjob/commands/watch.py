@@ -73,6 +73,14 @@ def change_key(job: JobInfo) -> tuple[str, int | None, str]:
     )
 
 
+def change_time(job: JobInfo, seen: datetime, new_substatus: bool) -> datetime:
+    """When a change happened: the start of the substatus it is for, when it brings a new one
+    that says when (and not after the poll `seen` saw it); else `seen`."""
+    current = job.current_sub_status
+    started = current.start_time if current is not None and new_substatus else None
+    return started if started is not None and started <= seen else seen
+
+
 def change_line(job: JobInfo, when: datetime) -> str:
     """`<RFC 3339 time>  <status>  <substatus code> <description>`."""
     status = display(job.status) or "unknown"
@@ -224,13 +232,16 @@ def _follow_lines(watcher: Watcher, fmt: formats.Format, jq: JqProgram | None) -
         key = change_key(job)
         if previous and previous[-1] == key:
             return
+        new_substatus = not previous or previous[-1][1:] != key[1:]
         previous[:] = [key]
         if fmt.name == "jsonl":
             formats.emit_json(streams, job.raw, jq, compact=True)
-        elif to_stdout:
-            streams.write(change_line(job, datetime.now(UTC)) + "\n")
+            return
+        line = change_line(job, change_time(job, datetime.now(UTC), new_substatus))
+        if to_stdout:
+            streams.write(line + "\n")
         else:
-            streams.message(change_line(job, datetime.now(UTC)))
+            streams.message(line)
 
     job = watcher.follow(on_job)
     if to_stdout:

@@ -41,6 +41,18 @@ def test_watch_follows_a_job_to_its_outcome(
     assert "\x1b" not in result.out
     # Then the final job, in plain (the default in a pipe).
     assert "status\tterminated" in result.out
+    # A line for a new substatus carries its start, as the final job says it (not the poll's
+    # time, a moment later): one screen agrees with itself.
+    final = dict(line.split("\t", 1) for line in result.out.split("\n\n", 1)[1].splitlines())
+    starts = {
+        final[key.replace(".code", ".description")]: final[key.replace(".code", ".startTime")]
+        for key in final
+        if key.startswith("jobSubStatusList.") and key.endswith(".code")
+    }
+    for line in changes:
+        when, _, rest = line.split("  ", 2)
+        description = rest.split(" ", 1)[1]
+        assert starts[description][:19] == when[:19], (line, starts)
 
 
 @pytest.mark.timed
