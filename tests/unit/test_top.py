@@ -465,6 +465,24 @@ def test_the_table_fits_the_width_and_keeps_ids_and_states(emulated: Emulated, w
         assert "SHARE" in text and "PROJECT" in text
 
 
+def test_owners_too_wide_for_their_column_lose_their_account_type_first(
+    emulated: Emulated,
+) -> None:
+    """At 80 columns every owner read `ALIYUN$…` or `RAM$ml-…`: what tells them apart is after
+    the `$`; at 160 they are whole."""
+    narrow = _draw(_frame(emulated), width=80)
+    assert "etl-bot" in narrow and "ml-team" in narrow and "ALIYUN$" not in narrow
+    wide = _draw(_frame(emulated), width=160)
+    assert "ALIYUN$etl-bot@example.com" in wide
+
+
+def test_the_header_breaks_between_its_phrases(emulated: Emulated) -> None:
+    text = _draw(_frame(emulated, interval=30), width=60)
+    lines = text.splitlines()
+    assert any(line.startswith("memory 784 / 800 GB") for line in lines), text
+    assert not any(line.rstrip().endswith(("/", "·")) for line in lines), text
+
+
 @pytest.mark.parametrize(("sort", "heading"), [("priority", "PRI"), ("wait", "WAITED")])
 def test_a_narrow_table_keeps_the_column_it_is_sorted_by(
     emulated: Emulated, sort: str, heading: str
