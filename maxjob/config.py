@@ -461,86 +461,93 @@ def _request_timeout(value: float | None) -> float:
 # Proxy variables
 
 
-def check_proxy_environment(environ: Mapping[str, str] | None = None) -> None:
-    """Raise UsageError when httpx, reading the proxy variables, would fail or never connect.
+def chosen_proxy(endpoint: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """The proxy URL (user and password included) that requests to `endpoint` go through, as
+    curl chooses it from the environment, or None: `https_proxy` (for an https endpoint) or
+    `http_proxy`, else `all_proxy`, each in either case with the lower-case one winning (and, as
+    urllib has it, no `HTTP_PROXY` under CGI), a value without `://` read as `http://value`;
+    none when `no_proxy` covers the endpoint's host (`no_proxy_covers`).
 
-    Call it before building an httpx client with `trust_env=True`, with the environment httpx will
-    read (`os.environ`, the default). The variables are read as httpx reads them
-    (`urllib.request.getproxies_environment`, then `httpx._utils.get_environment_proxies`): any case
-    of `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY`, the lower-case one winning, a value
-    without `://` read as `http://value`, and `NO_PROXY=*` disabling every proxy (nothing is
-    checked then). Refused, each naming the variable and never showing a password:
-    - a proxy httpx cannot parse (bad port, bad IPv6 literal, ...), whose scheme is not http,
-      https, socks5 or socks5h (SOCKS only when `socksio` is installed), with no or an invalid
-      host, or a port outside 1-65535 (these last two httpx accepts, but cannot connect to);
-    - a `NO_PROXY` entry httpx cannot parse: `[::1]:8080` and `::1/128` are such (write
-      `all://[::1]:8080` and `::1`). An entry httpx parses is accepted as httpx reads it, even
-      where that is not what curl does: `10.0.0.0/8` matches only the host 10.0.0.0.
-    System proxy settings (Windows registry, macOS) are not environment variables: not checked.
+    Raises UsageError, naming the variable and never showing a password, when that proxy cannot
+    be used: one httpx cannot parse, of a scheme other than http, https or socks5 (SOCKS only
+    with `socksio` installed), with no or an invalid host, or a port outside 1-65535. A proxy
+    variable that is not chosen (another scheme's, or one `no_proxy` bypasses) is not read.
+    System proxy settings (Windows registry, macOS) are not environment variables: not read.
     """
+    env = os.environ if environ is None else environ
+    found = _proxy_variables(env)
+    scheme = "https" if endpoint.lower().startswith("https://") else "http"
+    picked = found.get(scheme) or found.get("all")
+    if picked is None:
+        return None
+    host = urlsplit(endpoint).hostname or ""
+    if no_proxy_covers(host, found.get("no", ("", ""))[1]):
+        return None
+    variable, value = picked
+    url = value if "://" in value else f"http://{value}"
+    _check_proxy(f"{variable} {_shown(value)}", url)
+    return url
+
+
+def no_proxy_covers(host: str, no_proxy: str) -> bool:
+    """Whether a `no_proxy` value covers `host`, as curl reads it: `*` covers every host; an
+    entry covers a host name equal to it or ending in `.` and it (a leading `.` is dropped:
+    `.example.com` and `example.com` both cover `api.example.com`, not `badexample.com`); an
+    IP address, or a CIDR range (`10.0.0.0/8`), covers the addresses in it. Case does not
+    matter; a port (`example.com:8080`, `[::1]:8080`) or a scheme (`http://host`) in an entry is
+    left out of the comparison; an entry that is none of these covers nothing."""
+    host = host.strip("[]").lower().rstrip(".")
+    try:
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address | None
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    for item in no_proxy.split(","):
+        entry = item.strip().lower()
+        if entry == "*":
+            return True
+        if "://" in entry:
+            entry = entry.partition("://")[2].split("/", 1)[0]
+        if entry.startswith("["):
+            entry = entry[1:].split("]", 1)[0]
+        elif entry.count(":") == 1:
+            entry = entry.split(":", 1)[0]
+        entry = entry.removeprefix(".").rstrip(".")
+        if not entry:
+            continue
+        if address is not None:
+            try:
+                if address in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                continue
+        elif host == entry or host.endswith("." + entry):
+            return True
+    return False
+
+
+def _check_proxy(shown: str, url: str) -> None:
+    """Raise UsageError when the proxy `url` cannot be used (see `chosen_proxy`)."""
     import importlib.util
 
     import httpx
 
-    env = os.environ if environ is None else environ
-    found = _proxy_variables(env)
-    # (httpx's mount key, the variable, what the user wrote, the proxy URL or None for NO_PROXY)
-    mounts: dict[str, tuple[str, str, str | None]] = {}
-    for scheme in ("http", "https", "all"):
-        if scheme in found:
-            variable, value = found[scheme]
-            proxy_url = value if "://" in value else f"http://{value}"
-            mounts[f"{scheme}://"] = (variable, value, proxy_url)
-    no_variable, no_value = found.get("no", ("NO_PROXY", ""))
-    for entry in (item.strip() for item in no_value.split(",")):
-        if entry == "*":
-            return  # httpx then uses no proxy at all and parses nothing
-        if not entry:
-            continue
-        if "://" in entry:
-            key = entry
-        elif _is_ipv4(entry):
-            key = f"all://{entry}"
-        elif _is_ipv6(entry):
-            key = f"all://[{entry}]"
-        elif entry.lower() == "localhost":
-            key = f"all://{entry}"
-        else:
-            key = f"all://*{entry}"
-        mounts[key] = (no_variable, entry, None)
-
-    for mount, (variable, written, url) in mounts.items():
-        if url is None:
-            try:  # what httpx._utils.URLPattern(mount) reads
-                pattern = httpx.URL(mount)
-                _ = (pattern.scheme, pattern.host, pattern.port)
-            except (httpx.InvalidURL, ValueError):
-                raise UsageError(
-                    f"{variable} entry {_shown(written)} cannot be read by httpx",
-                    hint="write a host name, an IP address alone (::1), "
-                    "or a URL with brackets (all://[::1]:8080)",
-                ) from None
-            continue
-        shown = f"{variable} {_shown(written)}"
-        try:
-            proxy = httpx.Proxy(url=url)
-        except httpx.InvalidURL:
-            raise UsageError(f"{shown} is not a valid proxy URL: {_url_problem(url)}") from None
-        except ValueError:
-            raise UsageError(
-                f"{shown} must be an http://, https:// or socks5:// proxy URL"
-            ) from None
-        scheme = proxy.url.scheme
-        if scheme.startswith("socks") and importlib.util.find_spec("socksio") is None:
-            raise UsageError(
-                f"{shown} is a SOCKS proxy, which needs the socksio package",
-                hint="install httpx[socks] beside maxjob, or use an http:// proxy",
-            )
-        host = proxy.url.raw_host.decode("ascii", "replace")
-        if not host or not valid_host(host):
-            raise UsageError(f"{shown} has no valid host name")
-        if proxy.url.port is not None and not 0 < proxy.url.port < 65536:
-            raise UsageError(f"{shown} has an invalid port: a port is a number from 1 to 65535")
+    try:
+        proxy = httpx.Proxy(url=url)
+    except httpx.InvalidURL:
+        raise UsageError(f"{shown} is not a valid proxy URL: {_url_problem(url)}") from None
+    except ValueError:
+        raise UsageError(f"{shown} must be an http://, https:// or socks5:// proxy URL") from None
+    if proxy.url.scheme.startswith("socks") and importlib.util.find_spec("socksio") is None:
+        raise UsageError(
+            f"{shown} is a SOCKS proxy, which needs the socksio package",
+            hint="install httpx[socks] beside maxjob, or use an http:// proxy",
+        )
+    host = proxy.url.raw_host.decode("ascii", "replace")
+    if not host or not valid_host(host):
+        raise UsageError(f"{shown} has no valid host name")
+    if proxy.url.port is not None and not 0 < proxy.url.port < 65536:
+        raise UsageError(f"{shown} has an invalid port: a port is a number from 1 to 65535")
 
 
 def _proxy_variables(environ: Mapping[str, str]) -> dict[str, tuple[str, str]]:

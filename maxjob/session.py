@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from maxjob import config
 from maxjob.output.streams import Streams
@@ -57,55 +56,12 @@ def resolve_settings(
             streams.warn(
                 f"{settings.endpoint} is plain http: requests and answers can be read on the way"
             )
-        elif options.trust_env and proxied(settings.endpoint, streams.environ):
+        elif options.trust_env and config.chosen_proxy(settings.endpoint, streams.environ):
             streams.warn(
                 f"{settings.endpoint} is plain http and goes through the HTTP proxy: requests "
                 "and answers can be read on the way (set NO_PROXY to bypass it)"
             )
     return settings
-
-
-def proxied(endpoint: str, environ: Mapping[str, str]) -> bool:
-    """Whether a plain-http request to `endpoint` may go through a proxy of the environment.
-
-    Errs on the side of yes: only `*` or the endpoint's exact host in NO_PROXY count as a bypass.
-    """
-    return proxy_of(endpoint, environ) is not None
-
-
-def proxy_of(endpoint: str, environ: Mapping[str, str]) -> str | None:
-    """The proxy of the environment a request to `endpoint` may go through, shown without any
-    user or password (`http://proxy.example:3128`), or None. Errs on the side of a proxy: only
-    `*` or the endpoint's exact host in NO_PROXY count as a bypass."""
-    scheme = "https" if endpoint.startswith("https://") else "http"
-    names = (f"{scheme}_proxy", f"{scheme.upper()}_PROXY", "all_proxy", "ALL_PROXY")
-    value = next((environ[name].strip() for name in names if environ.get(name, "").strip()), "")
-    if not value:
-        return None
-    if _bypassed(endpoint, environ):
-        return None
-    parts = urlsplit(value if "://" in value else f"http://{value}")
-    try:
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        port = ""
-    return f"{parts.scheme}://{parts.hostname or '?'}{port}"
-
-
-def _bypassed(endpoint: str, environ: Mapping[str, str]) -> bool:
-    host = (urlsplit(endpoint).hostname or "").lower()
-    no_proxy = environ.get("NO_PROXY") or environ.get("no_proxy") or ""
-    for entry in no_proxy.split(","):
-        entry = entry.strip().lower()
-        if "://" in entry:
-            entry = urlsplit(entry).hostname or ""
-        elif entry.startswith("["):
-            entry = entry[1:].split("]", 1)[0]
-        elif entry.count(":") == 1:
-            entry = entry.split(":", 1)[0]
-        if entry == "*" or (entry and entry == host):
-            return True
-    return False
 
 
 def open_client(
@@ -121,8 +77,10 @@ def open_client(
 
     with config.one_reading():  # the region and the key from one reading of the CLI's file
         settings = resolve_settings(options, streams, fallback_region)
-        if options.trust_env:
-            config.check_proxy_environment()
+        # The proxy is chosen here, as curl chooses it, and handed to httpx (which then reads
+        # no proxy variable itself).
+        environ = streams.environ if options.trust_env else {}
+        proxy = config.chosen_proxy(settings.endpoint, environ)
         # `--profile` wins over keys in the environment; ALIBABA_CLOUD_PROFILE does not (the
         # keys are used directly, as the SPEC and the chain itself have it).
         named = settings.profile if options.profile else None
@@ -145,8 +103,7 @@ def open_client(
         settings,
         credentials,
         pool_size=pool_size,
-        trust_env=options.trust_env,
-        proxy=proxy_of(settings.endpoint, streams.environ) if options.trust_env else None,
+        proxy=proxy,
         on_retry=on_retry,
         debug=lambda line: streams.message(f"maxjob: debug: {line}"),
         environ=streams.environ if options.trust_env else {},

@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import Any, NamedTuple, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -62,7 +63,6 @@ class MaxComputeClient:
         *,
         pool_size: int = 8,
         transport: httpx.BaseTransport | None = None,
-        trust_env: bool = True,
         proxy: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
@@ -82,8 +82,9 @@ class MaxComputeClient:
         self._auth = AcsV3Auth(credentials)
         self._hidden = forms(credentials.secrets())
         self._closed = False
-        # The proxy of the environment requests may go through (for messages only).
-        self._proxy = proxy
+        # The proxy requests go through (`config.chosen_proxy`), as messages name it: no user,
+        # no password.
+        self._proxy = _without_user_info(proxy) if proxy else None
         env = os.environ if environ is None else environ
         verify = tls_context(settings.endpoint, settings.ca_bundle, env)
         limits = httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
@@ -99,7 +100,9 @@ class MaxComputeClient:
                 verify=verify,
                 limits=limits,
                 transport=transport,
-                trust_env=trust_env,
+                proxy=proxy if transport is None else None,
+                # No proxy variable, .netrc or SSL_CERT_FILE is read by httpx: maxjob reads them.
+                trust_env=False,
             )
         except (ImportError, ValueError, TypeError, httpx.InvalidURL) as exc:
             # httpx refuses proxy settings it cannot use (a SOCKS proxy without socksio, an
@@ -438,6 +441,17 @@ def _gave_up(error: TransientError, how: str) -> ServiceError:
         hint=error.hint,
         http_status=error.http_status,
     )
+
+
+def _without_user_info(url: str) -> str:
+    """`http://proxy.example:3128` of `http://user:password@proxy.example:3128/`."""
+    parts = urlsplit(url)
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    host = parts.hostname or "?"
+    return f"{parts.scheme}://{f'[{host}]' if ':' in host else host}{port}"
 
 
 def _connect_error(host: str, exc: httpx.ConnectError, proxy: str | None) -> MaxjobError:

@@ -41,7 +41,7 @@ def test_kill_jobs_answered_503_is_sent_exactly_once(server: RecordingServer) ->
     client = MaxComputeClient(
         settings,
         Credentials("kill-once-id", "kill-once-secret"),
-        trust_env=False,  # no proxy of the environment between us and the loopback server
+        # (no proxy: none is passed, and httpx reads no proxy variable)
         environ={},
         sleep=slept.append,
     )

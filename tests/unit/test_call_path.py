@@ -70,7 +70,6 @@ def make_client(
         settings,
         Credentials("call-path-id", SECRET),
         transport=httpx.MockTransport(handler),
-        trust_env=False,
         environ={},
         sleep=clock.sleep,
         uniform=lambda low, high: high,

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from maxjob import config
-from maxjob.config import check_proxy_environment, closest_region, resolve
+from maxjob.config import closest_region, resolve
 from maxjob.errors import UsageError
 
 SECRET = "s3cr3t-pw"
@@ -399,58 +399,60 @@ def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
-@pytest.mark.parametrize(
-    "environ",
-    [
-        {},
-        {"HTTPS_PROXY": "http://proxy.corp:3128"},
-        {"https_proxy": "proxy.corp:3128"},
-        {"HTTPS_PROXY": "http://user:pw@proxy.corp:3128/"},
-        {"HTTP_PROXY": "https://[::1]:3128", "ALL_PROXY": "http://10.0.0.1"},
-        {"HTTPS_PROXY": "http://münchen.example:3128"},
-        {"NO_PROXY": "localhost,127.0.0.1,::1,.corp,example.com:8080,10.0.0.0/8"},
-        {"NO_PROXY": "http://[::1]:8080,all://[::1]:8080, ,"},
-        {"no_proxy": "*", "HTTPS_PROXY": "http://proxy:99999"},
-        {"NO_PROXY": "[::1]:8080,*"},
-        {"HTTPS_PROXY": "http://proxy:99999", "https_proxy": "http://proxy:3128"},
-        {"HTTPS_PROXY": "http://proxy:99999", "https_proxy": ""},
-        {"FTP_PROXY": "ftp://proxy:99999"},
-    ],
-)
-def test_proxy_settings_httpx_reads_are_accepted(
-    no_proxies: None, monkeypatch: pytest.MonkeyPatch, environ: dict[str, str]
-) -> None:
-    check_proxy_environment(environ)
-    for name, value in environ.items():
-        monkeypatch.setenv(name, value)
-    httpx.Client().close()  # the oracle: httpx builds a client from them
+HTTPS = "https://maxcompute.cn-hangzhou.aliyuncs.com"
+HTTP = "http://maxcompute.example.test"
 
 
 @pytest.mark.parametrize(
-    ("environ", "variable"),
+    ("environ", "chosen"),
     [
-        ({"https_proxy": "proxy:abc"}, "https_proxy"),
-        ({"HTTP_PROXY": "http://[::1:3128"}, "HTTP_PROXY"),
-        ({"ALL_PROXY": "ftp://proxy:21"}, "ALL_PROXY"),
-        ({"all_proxy": "socks5://proxy:1080"}, "all_proxy"),
-        ({"HTTPS_PROXY": "http://1.2.3.999:3128"}, "HTTPS_PROXY"),
-        ({"HTTPS_PROXY": "http://proxy:1:2"}, "HTTPS_PROXY"),
-        ({"NO_PROXY": "localhost,[::1]:8080"}, "NO_PROXY"),
-        ({"no_proxy": "::1/128"}, "no_proxy"),
-        ({"NO_PROXY": "http://xn--zz.example"}, "NO_PROXY"),
+        ({}, None),
+        ({"HTTPS_PROXY": "http://proxy.corp:3128"}, "http://proxy.corp:3128"),
+        ({"https_proxy": "proxy.corp:3128"}, "http://proxy.corp:3128"),
+        ({"HTTPS_PROXY": "http://user:pw@proxy.corp:3128/"}, "http://user:pw@proxy.corp:3128/"),
+        ({"HTTP_PROXY": "https://[::1]:3128", "ALL_PROXY": "http://10.0.0.1"}, "http://10.0.0.1"),
+        ({"HTTPS_PROXY": "http://münchen.example:3128"}, "http://münchen.example:3128"),
+        ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": "localhost,.aliyuncs.com"}, None),
+        ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": "[::1]:8080,::1/128, ,"}, "http://p:1"),
+        ({"no_proxy": "*", "HTTPS_PROXY": "http://proxy:99999"}, None),
+        (
+            {"HTTPS_PROXY": "http://proxy:99999", "https_proxy": "http://proxy:3128"},
+            "http://proxy:3128",
+        ),
+        ({"HTTPS_PROXY": "http://proxy:99999", "https_proxy": ""}, None),
+        ({"FTP_PROXY": "ftp://proxy:99999", "HTTP_PROXY": "http://proxy:99999"}, None),
     ],
 )
-def test_proxy_settings_httpx_cannot_read_are_a_usage_error(
-    no_proxies: None, monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], variable: str
+def test_the_proxy_is_chosen_as_curl_chooses_it(
+    environ: dict[str, str], chosen: str | None
 ) -> None:
+    """The proxy of the endpoint's scheme, else ALL_PROXY, unless NO_PROXY covers its host; a
+    variable that is not chosen is not read (another scheme's proxy may be anything)."""
+    from maxjob.config import chosen_proxy
+
+    assert chosen_proxy(HTTPS, environ) == chosen
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "environ", "variable"),
+    [
+        (HTTPS, {"https_proxy": "proxy:abc"}, "https_proxy"),
+        (HTTP, {"HTTP_PROXY": "http://[::1:3128"}, "HTTP_PROXY"),
+        (HTTPS, {"ALL_PROXY": "ftp://proxy:21"}, "ALL_PROXY"),
+        (HTTPS, {"all_proxy": "socks5://proxy:1080"}, "all_proxy"),
+        (HTTPS, {"HTTPS_PROXY": "http://1.2.3.999:3128"}, "HTTPS_PROXY"),
+        (HTTPS, {"HTTPS_PROXY": "http://proxy:1:2"}, "HTTPS_PROXY"),
+    ],
+)
+def test_a_chosen_proxy_that_cannot_be_used_is_a_usage_error(
+    endpoint: str, environ: dict[str, str], variable: str
+) -> None:
+    from maxjob.config import chosen_proxy
+
     with pytest.raises(UsageError) as caught:
-        check_proxy_environment(environ)
+        chosen_proxy(endpoint, environ)
     assert_clean(caught.value)
     assert caught.value.message.startswith(variable)
-    for name, value in environ.items():
-        monkeypatch.setenv(name, value)
-    with pytest.raises(Exception):  # noqa: B017 - the oracle: httpx fails on them too
-        httpx.Client()
 
 
 @pytest.mark.parametrize(
@@ -464,8 +466,10 @@ def test_proxy_settings_httpx_cannot_read_are_a_usage_error(
     ],
 )
 def test_a_proxy_httpx_accepts_but_cannot_reach_is_a_usage_error(value: str) -> None:
+    from maxjob.config import chosen_proxy
+
     with pytest.raises(UsageError, match="HTTPS_PROXY") as caught:
-        check_proxy_environment({"HTTPS_PROXY": value})
+        chosen_proxy(HTTPS, {"HTTPS_PROXY": value})
     assert_clean(caught.value)
 
 
@@ -481,25 +485,55 @@ def test_a_proxy_httpx_accepts_but_cannot_reach_is_a_usage_error(value: str) -> 
     ],
 )
 def test_no_proxy_error_shows_the_password(value: str) -> None:
-    for variable in ("HTTPS_PROXY", "http_proxy", "ALL_PROXY"):
+    from maxjob.config import chosen_proxy
+
+    for endpoint, variable in ((HTTPS, "HTTPS_PROXY"), (HTTP, "http_proxy"), (HTTPS, "ALL_PROXY")):
         with pytest.raises(UsageError) as caught:
-            check_proxy_environment({variable: value})
+            chosen_proxy(endpoint, {variable: value})
         assert_clean(caught.value)
         assert variable in caught.value.message
-    with pytest.raises(UsageError) as caught:
-        check_proxy_environment({"NO_PROXY": f"http://user:{SECRET}@[::1:3128"})
-    assert_clean(caught.value)
 
 
 def test_the_cgi_rule_drops_http_proxy_as_urllib_does() -> None:
-    # Under CGI, HTTP_PROXY may come from a client's Proxy: header; httpx never sees it.
-    check_proxy_environment({"REQUEST_METHOD": "GET", "HTTP_PROXY": "http://proxy:99999"})
+    from maxjob.config import chosen_proxy
+
+    # Under CGI, HTTP_PROXY may come from a client's Proxy: header: it is not read.
+    assert chosen_proxy(HTTP, {"REQUEST_METHOD": "GET", "HTTP_PROXY": "http://proxy:99999"}) is None
     with pytest.raises(UsageError):
-        check_proxy_environment({"REQUEST_METHOD": "GET", "http_proxy": "http://proxy:99999"})
+        chosen_proxy(HTTP, {"REQUEST_METHOD": "GET", "http_proxy": "http://proxy:99999"})
 
 
 def test_os_environ_is_the_default(no_proxies: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    check_proxy_environment()
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy:99999")
-    with pytest.raises(UsageError):
-        check_proxy_environment()
+    from maxjob.config import chosen_proxy
+
+    assert chosen_proxy(HTTPS) is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy:3128")
+    assert chosen_proxy(HTTPS) == "http://proxy:3128"
+
+
+@pytest.mark.parametrize(
+    ("host", "no_proxy", "covered"),
+    [
+        ("127.0.0.1", "127.0.0.1", True),
+        ("127.0.0.1", "127.0.0.0/8", True),  # a CIDR range, as curl 7.86+ reads it
+        ("127.0.0.1", ".0.0.1", False),  # not a host name, and no address or range either
+        ("api.example.com", "example.com", True),
+        ("api.example.com", ".example.com", True),
+        ("badexample.com", "example.com", False),
+        ("example.com.evil", "example.com", False),
+        ("API.Example.COM", "example.com", True),
+        ("anything", "*", True),
+        ("host", "", False),
+        ("host", "other, host:8080", True),
+        ("::1", "[::1]:8080", True),
+        ("::1", "::1/128", True),
+        ("10.1.2.3", "10.0.0.0/8", True),
+        ("11.1.2.3", "10.0.0.0/8", False),
+        ("h", "http://h:80/x", True),
+        ("127.0.0.1", "localhost", False),
+    ],
+)
+def test_no_proxy_is_read_as_curl_reads_it(host: str, no_proxy: str, covered: bool) -> None:
+    from maxjob.config import no_proxy_covers
+
+    assert no_proxy_covers(host, no_proxy) is covered

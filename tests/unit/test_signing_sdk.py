@@ -236,7 +236,6 @@ def maxjob_send(operation: Operation, monkeypatch: pytest.MonkeyPatch) -> httpx.
         settings,
         Credentials(KEY_ID, SECRET),
         transport=httpx.MockTransport(handler),
-        trust_env=False,
         environ={},
     ) as client:
         client.call(operation)

@@ -117,7 +117,6 @@ class Emulated:
             settings,
             Credentials(KEY.key_id, KEY.secret),
             transport=httpx.MockTransport(self.handle),
-            trust_env=False,
         )
 
     def factory(self) -> Callable[..., MaxComputeClient]:
