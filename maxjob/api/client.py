@@ -488,7 +488,12 @@ def _connect_error(host: str, exc: httpx.ConnectError, proxy: str | None) -> Max
             hint="is the proxy up? set NO_PROXY to reach the endpoint without it",
             may_have_reached_server=False,
         )
-    return TransientError(f"cannot connect to {host}: {reason}", may_have_reached_server=False)
+    return TransientError(
+        f"cannot connect to {host}: {reason}",
+        hint="check the endpoint (--endpoint, MAXJOB_ENDPOINT, --region), and --vpc: the VPC "
+        "endpoint answers only from inside a VPC",
+        may_have_reached_server=False,
+    )
 
 
 def _dns_hint(host: str) -> str:

@@ -105,6 +105,7 @@ def test_refused_connection_exits_6_after_retries() -> None:
     assert "connection refused" in result.err
     assert "after 3 attempts" in result.err
     assert result.err.count("retrying") == 2
+    assert "maxjob: hint: check the endpoint (--endpoint, MAXJOB_ENDPOINT" in result.err
 
 
 def test_missing_credentials_exit_4_and_name_the_variables(emulator: Emulator) -> None:
