@@ -569,18 +569,17 @@ def _proxy_variables(environ: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _is_ipv4(entry: str) -> bool:
-    # As httpx._utils.is_ipv4_hostname: anything after a `/` is ignored.
+def _is_ipv4(text: str) -> bool:
     try:
-        ipaddress.IPv4Address(entry.split("/")[0])
+        ipaddress.IPv4Address(text)
     except ValueError:
         return False
     return True
 
 
-def _is_ipv6(entry: str) -> bool:
+def _is_ipv6(text: str) -> bool:
     try:
-        ipaddress.IPv6Address(entry.split("/")[0])
+        ipaddress.IPv6Address(text)
     except ValueError:
         return False
     return True
