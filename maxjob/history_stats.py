@@ -51,7 +51,7 @@ UNITS = {
     "wait": "seconds",
     "run": "seconds",
     "total": "seconds",
-    "cu": "CU usage",
+    "cu": "CU-hours",
     "input": "bytes",
 }
 # The outcomes of a run, as `outcome_of` says them; anything else is the status as given.

@@ -276,6 +276,14 @@ def test_json_has_the_job_the_runs_as_returned_and_the_numbers() -> None:
     assert run["median"] == 720 and run["p90"] == 765 and run["this"] == 2460
     assert run["ratio"] == pytest.approx(2460 / 720)
     assert summary["metrics"]["input"]["ratio"] == pytest.approx(1.1)
+    units = {name: metric["unit"] for name, metric in summary["metrics"].items()}
+    assert units == {
+        "wait": "seconds",
+        "run": "seconds",
+        "total": "seconds",
+        "cu": "CU-hours",
+        "input": "bytes",
+    }
     assert summary["failOver"] == {
         "metric": "run",
         "ratio": 2.0,
