@@ -464,9 +464,9 @@ def _request_timeout(value: float | None) -> float:
 def chosen_proxy(endpoint: str, environ: Mapping[str, str] | None = None) -> str | None:
     """The proxy URL (user and password included) that requests to `endpoint` go through, as
     curl chooses it from the environment, or None: `https_proxy` (for an https endpoint) or
-    `http_proxy`, else `all_proxy`, each in either case with the lower-case one winning (and, as
-    urllib has it, no `HTTP_PROXY` under CGI), a value without `://` read as `http://value`;
-    none when `no_proxy` covers the endpoint's host (`no_proxy_covers`).
+    `http_proxy`, else `all_proxy` (`_curl_variable`: either case, the lower-case one first;
+    `http_proxy` in lower case only), a value without `://` read as `http://value`; none when
+    `no_proxy` covers the endpoint's host (`no_proxy_covers`).
 
     Raises UsageError, naming the variable and never showing a password, when that proxy cannot
     be used: one httpx cannot parse, of a scheme other than http, https or socks5 (SOCKS only
@@ -475,13 +475,13 @@ def chosen_proxy(endpoint: str, environ: Mapping[str, str] | None = None) -> str
     System proxy settings (Windows registry, macOS) are not environment variables: not read.
     """
     env = os.environ if environ is None else environ
-    found = _proxy_variables(env)
     scheme = "https" if endpoint.lower().startswith("https://") else "http"
-    picked = found.get(scheme) or found.get("all")
+    picked = _curl_variable(env, f"{scheme}_proxy") or _curl_variable(env, "all_proxy")
     if picked is None:
         return None
     host = urlsplit(endpoint).hostname or ""
-    if no_proxy_covers(host, found.get("no", ("", ""))[1]):
+    bypass = _curl_variable(env, "no_proxy")
+    if bypass is not None and no_proxy_covers(host, bypass[1]):
         return None
     variable, value = picked
     url = value if "://" in value else f"http://{value}"
@@ -550,23 +550,17 @@ def _check_proxy(shown: str, url: str) -> None:
         raise UsageError(f"{shown} has an invalid port: a port is a number from 1 to 65535")
 
 
-def _proxy_variables(environ: Mapping[str, str]) -> dict[str, tuple[str, str]]:
-    """`urllib.request.getproxies_environment` over `environ`: scheme -> (variable, value)."""
-    found: dict[str, tuple[str, str]] = {}
-    for name, value in environ.items():
-        if value and name.lower()[-6:] == "_proxy":
-            found[name.lower()[:-6]] = (name, value)
-    # CVE-2016-1000110: a CGI script's HTTP_PROXY may come from the client's Proxy: header.
-    if "REQUEST_METHOD" in environ:
-        found.pop("http", None)
-    # A lower-case `_proxy` suffix wins, and an empty one removes the setting.
-    for name, value in environ.items():
-        if name[-6:] == "_proxy":
-            if value:
-                found[name.lower()[:-6]] = (name, value)
-            else:
-                found.pop(name.lower()[:-6], None)
-    return found
+def _curl_variable(environ: Mapping[str, str], name: str) -> tuple[str, str] | None:
+    """`(variable, value)` of the proxy variable `name` (`https_proxy`) as curl reads it: the
+    lower-case one when it is set and not empty, else the upper-case one; `http_proxy` in
+    lower case only (curl ignores HTTP_PROXY, which a CGI script's caller can set through a
+    `Proxy:` header). None when neither holds anything."""
+    names = (name,) if name == "http_proxy" else (name, name.upper())
+    for variable in names:
+        value = environ.get(variable, "").strip()
+        if value:
+            return variable, value
+    return None
 
 
 def _is_ipv4(text: str) -> bool:

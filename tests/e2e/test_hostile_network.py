@@ -396,7 +396,7 @@ def test_absurd_retry_after_values_mean_a_short_wait(serve: Serve, header: str, 
     assert gap < 5, f"waited {gap:.1f}s for Retry-After {value}"
 
 
-# 8. A loopback http:// endpoint behind HTTP_PROXY: the token stays home, or a warning says not.
+# 8. A loopback http:// endpoint behind http_proxy: the token stays home, or a warning says not.
 
 TOKEN = hashlib.sha256(b"sts-token-canary").hexdigest() * 3  # 192 characters
 assert len(TOKEN) > 150
@@ -408,7 +408,7 @@ def test_plain_http_through_a_proxy_keeps_the_token_home_or_warns(
     server = serve(serve_jobs())
     relay = proxy(servers)
     env = {
-        "HTTP_PROXY": f"http://127.0.0.1:{relay.port}",
+        "http_proxy": f"http://127.0.0.1:{relay.port}",
         "ALIBABA_CLOUD_SECURITY_TOKEN": TOKEN,
     }
     run = maxjob("info", "j1", "-o", "json", "--max-attempts", "1", endpoint=server.url, env=env)
@@ -432,7 +432,7 @@ PROXY_LOGIN = "Basic " + base64.b64encode(b"user:pa@ss").decode()
 
 def test_http_proxy_credentials_are_sent_decoded(servers: list[RawServer]) -> None:
     relay = proxy(servers)
-    env = {"HTTP_PROXY": f"http://user:pa%40ss@127.0.0.1:{relay.port}"}
+    env = {"http_proxy": f"http://user:pa%40ss@127.0.0.1:{relay.port}"}
     # .invalid never resolves; only the proxy (on loopback) is ever connected to.
     run = maxjob(
         "info",
@@ -640,7 +640,7 @@ def test_a_no_proxy_entry_httpx_could_not_read_is_read_as_curl_does(
     # reads NO_PROXY itself now: the entry covers ::1 (the port left out), and nothing else.
     server = serve(serve_jobs())
     relay = proxy(servers)
-    env = {"HTTP_PROXY": f"http://127.0.0.1:{relay.port}", "NO_PROXY": "[::1]:8080"}
+    env = {"http_proxy": f"http://127.0.0.1:{relay.port}", "NO_PROXY": "[::1]:8080"}
     run = maxjob("info", "j1", "-o", "json", "--max-attempts", "1", endpoint=server.url, env=env)
     no_crash(run)
     assert len(relay.requests) == 1  # 127.0.0.1 is not ::1: through the proxy
@@ -664,7 +664,7 @@ def test_no_proxy_bypasses_the_proxy(
     server = serve(serve_jobs())
     relay = proxy(servers)
     env = {
-        "HTTP_PROXY": f"http://127.0.0.1:{relay.port}",
+        "http_proxy": f"http://127.0.0.1:{relay.port}",
         "NO_PROXY": no_proxy.format(port=server.port),
     }
     endpoint = f"http://{host}:{server.port}"

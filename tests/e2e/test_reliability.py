@@ -496,7 +496,7 @@ def test_http_proxy_gets_the_absolute_url_and_no_proxy_bypasses_it(serve: Any) -
     server = serve(lambda n: Answer())
     proxy = ConnectProxy()
     try:
-        via = {"HTTP_PROXY": f"http://127.0.0.1:{proxy.port}"}
+        via = {"http_proxy": f"http://127.0.0.1:{proxy.port}"}
         result = run_maxjob("info", "j1", "-o", "json", endpoint=server.url, env=via)
         assert result.code == 0, result.err
         assert proxy.targets == [f"GET {server.url}/api/v1/jobs/j1/info"]
@@ -541,7 +541,7 @@ def test_no_proxy_is_read_as_curl_reads_it_end_to_end(
     server = serve(lambda n: Answer())
     proxy = ConnectProxy()
     try:
-        env = {"HTTP_PROXY": f"http://127.0.0.1:{proxy.port}", "NO_PROXY": no_proxy}
+        env = {"http_proxy": f"http://127.0.0.1:{proxy.port}", "NO_PROXY": no_proxy}
         result = run_maxjob("info", "j1", "-o", "json", endpoint=server.url, env=env)
         assert result.code == 0, result.err
         assert (len(server.seen), len(proxy.targets)) == ((1, 0) if bypassed else (0, 1))
@@ -590,7 +590,7 @@ def test_an_unreachable_proxy_is_named_without_its_password(emulator: Emulator) 
     result = run_maxjob(
         *("info", "finished", "--max-attempts", "1"),
         endpoint=emulator.url,
-        env={"HTTP_PROXY": "http://someone:pr0xy-pass@127.0.0.1:9"},
+        env={"http_proxy": "http://someone:pr0xy-pass@127.0.0.1:9"},
     )
     assert result.code == 6
     assert "through the proxy http://127.0.0.1:9: connection refused" in result.err

@@ -419,7 +419,8 @@ HTTP = "http://maxcompute.example.test"
             {"HTTPS_PROXY": "http://proxy:99999", "https_proxy": "http://proxy:3128"},
             "http://proxy:3128",
         ),
-        ({"HTTPS_PROXY": "http://proxy:99999", "https_proxy": ""}, None),
+        ({"HTTPS_PROXY": "http://proxy:3128", "https_proxy": ""}, "http://proxy:3128"),
+        ({"HTTPS_PROXY": "http://p:1", "no_proxy": "", "NO_PROXY": ".aliyuncs.com"}, None),
         ({"FTP_PROXY": "ftp://proxy:99999", "HTTP_PROXY": "http://proxy:99999"}, None),
     ],
 )
@@ -437,7 +438,7 @@ def test_the_proxy_is_chosen_as_curl_chooses_it(
     ("endpoint", "environ", "variable"),
     [
         (HTTPS, {"https_proxy": "proxy:abc"}, "https_proxy"),
-        (HTTP, {"HTTP_PROXY": "http://[::1:3128"}, "HTTP_PROXY"),
+        (HTTP, {"http_proxy": "http://[::1:3128"}, "http_proxy"),
         (HTTPS, {"ALL_PROXY": "ftp://proxy:21"}, "ALL_PROXY"),
         (HTTPS, {"all_proxy": "socks5://proxy:1080"}, "all_proxy"),
         (HTTPS, {"HTTPS_PROXY": "http://1.2.3.999:3128"}, "HTTPS_PROXY"),
@@ -494,13 +495,13 @@ def test_no_proxy_error_shows_the_password(value: str) -> None:
         assert variable in caught.value.message
 
 
-def test_the_cgi_rule_drops_http_proxy_as_urllib_does() -> None:
+def test_http_proxy_is_read_in_lower_case_only_as_curl_reads_it() -> None:
     from maxjob.config import chosen_proxy
 
-    # Under CGI, HTTP_PROXY may come from a client's Proxy: header: it is not read.
-    assert chosen_proxy(HTTP, {"REQUEST_METHOD": "GET", "HTTP_PROXY": "http://proxy:99999"}) is None
-    with pytest.raises(UsageError):
-        chosen_proxy(HTTP, {"REQUEST_METHOD": "GET", "http_proxy": "http://proxy:99999"})
+    # A CGI script's HTTP_PROXY may come from its caller's Proxy: header: curl never reads it.
+    assert chosen_proxy(HTTP, {"HTTP_PROXY": "http://proxy:3128"}) is None
+    assert chosen_proxy(HTTP, {"http_proxy": "http://proxy:3128"}) == "http://proxy:3128"
+    assert chosen_proxy(HTTPS, {"HTTP_PROXY": "http://proxy:3128"}) is None
 
 
 def test_os_environ_is_the_default(no_proxies: None, monkeypatch: pytest.MonkeyPatch) -> None:
