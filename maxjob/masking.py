@@ -35,14 +35,14 @@ def forms(secrets: Iterable[str | None]) -> tuple[str, ...]:
             _windowed.add(secret)
         found.update(usual)
         found.update({secret.upper(), secret.lower(), hexed, hexed.upper()})
-        found.update(
-            {
-                "".join(f"%{byte:02X}" for byte in raw),
-                "".join(f"%{byte:02x}" for byte in raw),
-                "".join(f"&#{ord(ch)};" for ch in secret),
-                "".join(f"&#x{ord(ch):x};" for ch in secret),
-            }
-        )
+        every_byte = {
+            "".join(f"%{byte:02X}" for byte in raw),
+            "".join(f"%{byte:02x}" for byte in raw),
+            "".join(f"&#{ord(ch)};" for ch in secret),
+            "".join(f"&#x{ord(ch):x};" for ch in secret),
+        }
+        _gated.update(every_byte)
+        found.update(every_byte)
     return tuple(sorted((f for f in found if len(f) >= 4), key=len, reverse=True))
 
 
@@ -60,6 +60,13 @@ WINDOW = 14
 # piece is one more search of the text.
 _pieced: set[str] = set()
 _windowed: set[str] = set()
+# The every-byte forms (`%4B%71...`, `&#75;&#113;...`), each looked for only in text that holds
+# its first character.
+_gated: set[str] = set()
+# More runs than this of a secret in one text (a hostile answer repeating one 470,000 times)
+# are masked window by window instead of each run whole: a fragment shorter than `WINDOW` may
+# stay at the edge of a run, as any piece that short stays anywhere.
+MOST_RUNS = 1000
 
 
 def mask(text: str, hidden: Iterable[str]) -> str:
@@ -69,9 +76,8 @@ def mask(text: str, hidden: Iterable[str]) -> str:
     gates: dict[str, bool] = {}
     for secret in hidden:
         mark = secret[0]
-        if mark in "%&":
-            # (An every-byte encoding starts so: one search for the mark, shared by all of them,
-            # skips them all in text without one.)
+        if secret in _gated:
+            # (One search for the mark, shared by all of them, skips them all in text without.)
             if mark not in gates:
                 gates[mark] = mark in text
             if not gates[mark]:
@@ -136,6 +142,8 @@ def _mask_windows(text: str, secret: str, width: int) -> str:
         piece = secret[start : start + width]
         at = text.find(piece)
         while at >= 0:
+            if len(spans) >= MOST_RUNS:
+                return _mask_each_window(text, secret, width)
             left, back = at, start
             while left > 0 and back > 0 and text[left - 1] == secret[back - 1]:
                 left, back = left - 1, back - 1
@@ -143,7 +151,7 @@ def _mask_windows(text: str, secret: str, width: int) -> str:
             while right < len(text) and ahead < len(secret) and text[right] == secret[ahead]:
                 right, ahead = right + 1, ahead + 1
             spans.append((left, right))
-            at = text.find(piece, at + 1)
+            at = text.find(piece, right - width + 1)
     if not spans:
         return text
     parts: list[str] = []
@@ -157,3 +165,10 @@ def _mask_windows(text: str, secret: str, width: int) -> str:
         done = right
     parts.append(text[done:])
     return "".join(parts)
+
+
+def _mask_each_window(text: str, secret: str, width: int) -> str:
+    """Every `width` characters of `secret` replaced in `text` (in C, whatever their number)."""
+    for start in range(len(secret) - width + 1):
+        text = text.replace(secret[start : start + width], MASK)
+    return text
