@@ -124,7 +124,8 @@ def _status_number(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        value = int(value.strip())
+        digits = value.strip()
+        value = int(digits) if len(digits) <= 3 else None  # (int() of 5,000 digits raises)
     return value if isinstance(value, int) and 100 <= value <= 599 else None
 
 

@@ -35,7 +35,7 @@ def terminal_width(stream: TextIO, environ: Mapping[str, str]) -> int:
     """The columns of the terminal `stream` writes to (`COLUMNS` first, as rich reads it); 80
     when neither says a width (some containers report 0 columns)."""
     columns = environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns) > 0:
+    if _small_count(columns):
         return int(columns)
     try:
         return os.get_terminal_size(stream.fileno()).columns or 80
@@ -163,10 +163,12 @@ class Streams:
     def console(self, *, width: int | None = None) -> Console:
         """A rich console for stdout that never reads server text as markup or emoji."""
         color = self.color
-        if width is None and not _usable_width(self.out, os.environ.get("COLUMNS")):
-            # rich would take `COLUMNS=0` (or a terminal of 0 columns) as it is, and draw
-            # nothing at all: the width is ours then.
-            width = terminal_width(self.out, {})
+        height = None
+        if not _usable_size(self.out):
+            # rich would take `COLUMNS=0` (or a terminal of 0 columns) as it is and draw
+            # nothing, and crash on `COLUMNS=²` or `LINES=²`: the size is ours then.
+            width = width or terminal_width(self.out, {})
+            height = _terminal_lines(self.out)
         return _console_class()(
             # Always through the mask: a console may be made before the credentials are known
             # (the table of `list` is), and `mask` reads the secrets when it writes.
@@ -178,19 +180,39 @@ class Streams:
             emoji=False,
             highlight=False,
             width=width,
+            height=height,
             soft_wrap=False,
         )
 
 
-def _usable_width(stream: TextIO, columns: str | None) -> bool:
-    """Whether rich may size a console on `stream` by itself: `COLUMNS` unset, not a number
-    (which rich ignores) or a positive one, and no terminal that says 0 columns."""
-    if columns is not None and columns.strip().isdigit():
-        return int(columns) > 0
+def _small_count(text: str) -> bool:
+    """Whether `text` is a width or a height: ASCII digits, 1 to 99,999."""
+    return text.isascii() and text.isdigit() and 0 < len(text) <= 5 and int(text) > 0
+
+
+def _usable_size(stream: TextIO) -> bool:
+    """Whether rich may size a console on `stream` by itself: `COLUMNS` and `LINES` each unset,
+    not a number (which rich ignores) or a positive one (rich takes any digits: `²` or 5,000 of
+    them crash its int(), and 0 columns draws nothing), and no terminal that says 0 columns."""
+    for name in ("COLUMNS", "LINES"):
+        value = os.environ.get(name)
+        if value is not None and value.isdigit() and not _small_count(value):
+            return False
     try:
         return os.get_terminal_size(stream.fileno()).columns > 0
     except (AttributeError, OSError, ValueError):
         return True
+
+
+def _terminal_lines(stream: TextIO) -> int:
+    """The lines of the terminal `stream` writes to (`LINES` when it is a number), else 25."""
+    value = os.environ.get("LINES", "")
+    if _small_count(value):
+        return int(value)
+    try:
+        return os.get_terminal_size(stream.fileno()).lines or 25
+    except (AttributeError, OSError, ValueError):
+        return 25
 
 
 _TRAILING_SPACES = re.compile(r" +(?=\n)")

@@ -25,7 +25,7 @@ STAGE_STYLES = {
     "finished": "green",
     "unknown": "white",
 }
-OUTCOME_STYLES = {"succeeded": "green", "failed": "red", "cancelled": "magenta"}
+OUTCOME_STYLES = {"succeeded": "green", "failed": "red", "cancelled": "magenta", "ended": "yellow"}
 LEGEND = "≈ maxjob's reading of the data (substatus codes are not an official table)"
 
 

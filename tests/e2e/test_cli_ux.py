@@ -244,14 +244,16 @@ def test_the_demos_own_lines_fit_60_columns() -> None:
     assert max(len(line) for line in NEXT_STEPS.splitlines()) <= 60
 
 
-@pytest.mark.parametrize("columns", ["0", "00", "-5", "wide"])
+@pytest.mark.parametrize("columns", ["0", "00", "-5", "wide", "\u00b2", "9" * 5000])
 def test_a_columns_of_zero_or_nonsense_still_draws_the_views(
     emulator: Emulator, columns: str
 ) -> None:
     """rich took `COLUMNS=0` as it was and drew nothing (exit 0: the job's data silently
-    lost); the views are drawn 80 wide instead."""
+    lost), and `COLUMNS=²` (digits to str.isdigit) or 5,000 digits crashed it; the views are
+    drawn 80 wide instead. LINES likewise."""
     for args in (("info", "finished", "-o", "table"), ("why", "queued", "-o", "table")):
-        result = run_maxjob(*args, endpoint=emulator.url, env={"COLUMNS": columns})
+        env = {"COLUMNS": columns, "LINES": columns}
+        result = run_maxjob(*args, endpoint=emulator.url, env=env)
         assert result.code == 0, result.err
         lines = result.out.splitlines()
         assert len(lines) > 5 and max(len(line) for line in lines) <= 80, result.out[:300]

@@ -318,6 +318,14 @@ def test_a_finished_job_says_how_it_ended_in_the_first_line(emulated: Emulated) 
     assert render.markdown(explanation.as_json(), md=md).startswith("**failed**: finished → failed")
 
 
+def test_an_ended_job_is_not_drawn_in_the_colour_of_success() -> None:
+    value = {"instanceId": "j", "stage": "finished", "outcome": "ended", "reasons": []}
+    console = Console(width=100, record=True, color_system="standard", force_terminal=True)
+    console.print(render.view(value, width=100))
+    first = console.export_text(styles=True).splitlines()[0]
+    assert "\x1b[1;7;33m" in first and "32m" not in first, repr(first)
+
+
 def test_markdown_when_the_helper_is_there(emulated: Emulated) -> None:
     if "markdown" not in why.accepted_formats():
         pytest.skip("maxjob.render.markdown is not there")
