@@ -90,7 +90,7 @@ def test_an_http_code_that_is_no_status_is_an_unreadable_answer() -> None:
     for said in ("soon", "1" * 5000):  # (int() of 5,000 digits raised: "a bug in maxjob")
         body = {"requestId": "r", "httpCode": said, "data": {"status": "running"}}
         with pytest.raises(ResponseError, match="httpCode that is no HTTP status"):
-            client_for(lambda request: answer(200, body)).get_job_info("x")
+            client_for(lambda request, body=body: answer(200, body)).get_job_info("x")
 
 
 def test_request_shape() -> None:
