@@ -74,8 +74,14 @@ def of_outcome(outcome: Outcome | None, *, unfinished: ExitCode = ExitCode.RUNNI
     return unfinished if outcome is None else BY_OUTCOME[outcome]
 
 
-# Said on stderr for a job whose outcome is `ENDED`, beside its exit status 1.
-ENDED_NOTE = "terminated, and no substatus says how it ended: exit 1, not taken for a success"
+def ended_note(instance_id: str) -> str:
+    """The stderr line for a job whose outcome is `ENDED`, beside its exit status 1."""
+    from maxjob.render.sanitize import display
+
+    return (
+        f"maxjob: {display(instance_id)}: terminated, and no substatus says how it ended: "
+        "exit 1, not taken for a success"
+    )
 
 
 def of_job(job: JobInfo, *, unfinished: ExitCode = ExitCode.RUNNING) -> ExitCode:

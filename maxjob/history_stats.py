@@ -88,8 +88,6 @@ def outcome_of(job: JobInfo) -> str:
     """How a run ended, from its status: `succeeded`, `failed`, `cancelled`; `ended` for a
     `terminated` run with no substatus to tell how (ListJobInfos items have none: never
     guessed); else the status itself (`running`, `waiting`, ...), or `unknown`."""
-    if job.normalised_status == "terminated" and not job.sub_statuses:
-        return "ended"
     if job.outcome is not None:
         return job.outcome.value
     return job.normalised_status or "unknown"

@@ -196,6 +196,7 @@ def batches(
     from concurrent.futures import ThreadPoolExecutor
 
     from maxjob.api import operations
+    from maxjob.api.client import check_page
 
     count = tally if tally is not None else Tally()
     parts = split(whole)
@@ -208,13 +209,7 @@ def batches(
             body, page_number=number, page_size=page_size, verbatim=verbatim
         )
         page = _page_of(client.call(operation))
-        if len(page[0]) > page_size:
-            # It ignored pageSize: each page would bring everything again (and the work grow
-            # with the square of the jobs).
-            raise ResponseError(
-                f"the ListJobInfos answer holds {len(page[0]):,} jobs on a page of {page_size}; "
-                "not read"
-            )
+        check_page(page[0], page_size, operation.action, "jobs")
         return page
 
     def pages_wanted() -> int | None:

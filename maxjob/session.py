@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -36,9 +36,15 @@ class ConnectionOptions:
 ClientFactory = Callable[..., "MaxComputeClient"]
 
 
+def settings_environ(options: ConnectionOptions, streams: Streams) -> Mapping[str, str]:
+    """The environment the connection settings are read from: none for `demo`."""
+    return streams.environ if options.trust_env else {}
+
+
 def resolve_settings(
     options: ConnectionOptions, streams: Streams, fallback_region: str | None = None
 ) -> config.Settings:
+    environ = settings_environ(options, streams)
     settings = config.resolve(
         fallback_region=fallback_region,
         region=options.region,
@@ -49,14 +55,14 @@ def resolve_settings(
         max_attempts=options.max_attempts,
         debug=options.debug,
         ca_bundle=options.ca_bundle,
-        environ=streams.environ if options.trust_env else {},
+        environ=environ,
     )
     if settings.endpoint.startswith("http://"):
         if not settings.is_loopback:
             streams.warn(
                 f"{settings.endpoint} is plain http: requests and answers can be read on the way"
             )
-        elif options.trust_env and config.chosen_proxy(settings.endpoint, streams.environ):
+        elif config.chosen_proxy(settings.endpoint, environ):
             streams.warn(
                 f"{settings.endpoint} is plain http and goes through the HTTP proxy: requests "
                 "and answers can be read on the way (set NO_PROXY to bypass it)"
@@ -79,7 +85,7 @@ def open_client(
         settings = resolve_settings(options, streams, fallback_region)
         # The proxy is chosen here, as curl chooses it, and handed to httpx (which then reads
         # no proxy variable itself).
-        environ = streams.environ if options.trust_env else {}
+        environ = settings_environ(options, streams)
         proxy = config.chosen_proxy(settings.endpoint, environ)
         # `--profile` wins over keys in the environment; ALIBABA_CLOUD_PROFILE does not (the
         # keys are used directly, as the SPEC and the chain itself have it).
@@ -106,5 +112,5 @@ def open_client(
         proxy=proxy,
         on_retry=on_retry,
         debug=lambda line: streams.message(f"maxjob: debug: {line}"),
-        environ=streams.environ if options.trust_env else {},
+        environ=environ,
     )

@@ -257,11 +257,7 @@ class MaxComputeClient:
         def read(operation: Operation) -> tuple[list[Any], Any]:
             data = self.call(operation)
             found = _items(data, items)
-            if len(found) > page_size:
-                raise ResponseError(
-                    f"the {operation.action} answer holds {len(found):,} items on a page of "
-                    f"{page_size}; not read"
-                )
+            check_page(found, page_size, operation.action)
             return found, data
 
         first, data = read(page(first_page))
@@ -406,6 +402,16 @@ def _check_header_size(response: httpx.Response) -> None:
         raise ResponseError(
             f"the response's headers are {size} bytes, over the 64 KiB limit",
             http_status=response.status_code,
+        )
+
+
+def check_page(found: list[Any], page_size: int, action: str, noun: str = "items") -> None:
+    """A page that holds more than the `page_size` asked for is a malformed answer: a service
+    that ignored pageSize would send everything on every page (and the work grow with the
+    square of it)."""
+    if len(found) > page_size:
+        raise ResponseError(
+            f"the {action} answer holds {len(found):,} {noun} on a page of {page_size}; not read"
         )
 
 

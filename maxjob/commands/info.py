@@ -14,7 +14,6 @@ from maxjob.output import formats
 from maxjob.output.files import start_export
 from maxjob.output.jq import JqProgram
 from maxjob.output.streams import Streams
-from maxjob.render.sanitize import display
 from maxjob.session import ClientFactory, ConnectionOptions, open_client
 
 FORMATS = formats.JOB_VIEWS
@@ -98,7 +97,7 @@ def run(
                     writer.show(instance_id, result)
                     code = exits.of_job(result) if options.exit_status else 0
                     if code and result.outcome is Outcome.ENDED:
-                        streams.message(f"maxjob: {display(instance_id)}: {exits.ENDED_NOTE}")
+                        streams.message(exits.ended_note(instance_id))
                 worst = exits.worst([worst, code])
         except KeyboardInterrupt:
             if options.resume and "-" not in options.refs:

@@ -187,7 +187,7 @@ def run(
     streams.message("maxjob: " + tally(finished))
     for w in finished:
         if w.word == "ended":
-            streams.message(f"maxjob: {display(w.instance_id)}: {exits.ENDED_NOTE}")
+            streams.message(exits.ended_note(w.instance_id))
     written = _reports(finished, "", junit, github, streams, started)
     if not counted:
         return exits.with_files(exits.ExitCode.TIMED_OUT, written)

@@ -189,7 +189,7 @@ def run(
         )
         return exits.with_files(exits.ExitCode.TIMED_OUT, code)
     if job.outcome is Outcome.ENDED:
-        streams.message(f"maxjob: {display(ref.instance_id)}: {exits.ENDED_NOTE}")
+        streams.message(exits.ended_note(ref.instance_id))
     return exits.with_files(exits.of_job(job), code)
 
 

@@ -60,7 +60,6 @@ class JobRow(NamedTuple):
 
     instance_id: str
     outcome: str
-    finished: bool
     project: str
     owner: str
     submitted: datetime | None
@@ -75,10 +74,9 @@ def outcome(job: JobInfo) -> str:
     """`succeeded`, `failed` or `cancelled` as `info` tells them; `ended` for a job whose
     status is only `terminated` and whose item has no substatus to say how (ListJobInfos has
     none): never a guess. A job still going shows its status (`running`, `waiting`, ...)."""
-    if not job.is_finished:
+    if not job.is_finished or job.outcome is None:
         return display(job.status, limit=64).lower() or "unknown"
-    told = job.outcome
-    return told.value if told else "ended"
+    return job.outcome.value
 
 
 def job_row(item: Mapping[str, Any], now: datetime) -> JobRow:
@@ -88,7 +86,6 @@ def job_row(item: Mapping[str, Any], now: datetime) -> JobRow:
     return JobRow(
         instance_id=display(job.instance_id, limit=TEXT_LIMIT),
         outcome=outcome(job),
-        finished=job.is_finished,
         project=display(job.project, limit=TEXT_LIMIT),
         owner=display(job.job_owner, limit=TEXT_LIMIT),
         submitted=job.submitted_at,

@@ -205,8 +205,6 @@ def outcome_style(row: JobRow) -> str:
     for outcome, style in OUTCOME_STYLES.items():
         if row.outcome == outcome.value:
             return style
-    if row.finished:
-        return ""  # ended: how is not known
     return STATUS_STYLES.get(row.outcome, "")
 
 

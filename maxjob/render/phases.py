@@ -348,23 +348,13 @@ def shown_diagnostics(job: JobInfo) -> tuple[tuple[SceneResult, ...], str | None
     return scenes[:MOST_DIAGNOSTICS], f"… {left:,} more diagnostics (-o json has them all)"
 
 
-def at_a_glance(
-    job: JobInfo, now: datetime | None = None, *, figures: Figures | None = None
-) -> str:
-    """One line under the header: how long, what it cost, and (unfinished) what holds it up.
-
-    `took 1h 02m 05s · 1% of it waiting · 24.00 core-hours · 5.0 TiB read`, or
-    `waiting for 3m 10s · Insufficient computing resources available for the job.`
-    """
-    own, quoted = glance_parts(job, now, figures=figures)
-    return " · ".join([*own, quoted] if quoted else own)
-
-
 def glance_parts(
     job: JobInfo, now: datetime | None = None, *, figures: Figures | None = None
 ) -> tuple[list[str], str | None]:
-    """`at_a_glance`'s pieces: maxjob's own figures and words, and the diagnosis it quotes from
-    the service (sanitised for a terminal), if any."""
+    """The line under a job's header, in pieces: maxjob's own figures and words, and the
+    diagnosis it quotes from the service (sanitised for a terminal), if any; joined by ` · `:
+    `took 1h 02m 05s · 1% of it waiting · 24.00 core-hours · 5.0 TiB read`, or
+    `waiting for 3m 10s · Insufficient computing resources available for the job.`"""
     numbers = figures or job_figures(job, now)
     parts: list[str] = []
     if job.is_finished:

@@ -253,7 +253,7 @@ LONG_WAIT = 300.0
 
 
 def glance(job: JobInfo, figures: Figures) -> Joined | None:
-    """The line under the header (`phases.at_a_glance`), broken between its phrases."""
+    """The line under the header (`phases.glance_parts`), broken between its phrases."""
     own, quoted = glance_parts(job, figures=figures)
     return Joined([*own, quoted or ""], style="dim") if own or quoted else None
 

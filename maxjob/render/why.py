@@ -37,6 +37,13 @@ def _ordered(value: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _ended_how(value: Mapping[str, Any]) -> str | None:
+    """A finished job's outcome, for the first line (`finished → failed`); None otherwise."""
+    outcome = value.get("outcome")
+    finished = value.get("stage") == "finished"
+    return outcome if finished and isinstance(outcome, str) and outcome else None
+
+
 def view(value: Mapping[str, Any], *, width: int) -> RenderableType:
     """The explanation for a person: at most 120 columns wide."""
     from rich.console import Group
@@ -51,9 +58,9 @@ def view(value: Mapping[str, Any], *, width: int) -> RenderableType:
     head.append("  ")
     style = OUTCOME_STYLES.get(str(value.get("outcome")), STAGE_STYLES.get(stage, "white"))
     head.append(f" {stage} ", style=f"bold reverse {style}")
-    outcome = value.get("outcome")
-    if stage == "finished" and isinstance(outcome, str) and outcome:
-        head.append(f" → {display(outcome)}", style=f"bold {style}")  # as `info` says it
+    ended = _ended_how(value)
+    if ended:
+        head.append(f" → {display(ended)}", style=f"bold {style}")  # as `info` says it
     parts: list[RenderableType] = [head, Text("")]
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
@@ -111,9 +118,9 @@ def markdown(value: Mapping[str, Any], *, md: Any) -> str:
     """A bold line with the job and its stage, then one bullet per reason with its source in
     italics; `md` is `maxjob.render.markdown` (its `escape`)."""
     stage = str(value.get("stage") or "unknown")
-    outcome = value.get("outcome")
-    if stage == "finished" and isinstance(outcome, str) and outcome:
-        stage = f"{stage} → {outcome}"
+    ended = _ended_how(value)
+    if ended:
+        stage = f"{stage} → {ended}"
     lines = [f"**{md.escape(str(value.get('instanceId') or ''))}**: {md.escape(stage)}", ""]
     inferred = False
     for reason in _ordered(value):

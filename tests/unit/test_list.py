@@ -413,7 +413,7 @@ def test_a_running_job_runs_until_the_listings_now() -> None:
     running = item("r", T - 600, status="running", runningAtTime=T - 500, waitingTime=100)
     running["endAtTime"] = 0  # how ListJobInfos says "not yet"
     row = job_list.job_row(running, NOW)
-    assert (row.waited, row.ran, row.finished) == (100, 500, False)
+    assert (row.waited, row.ran, row.outcome) == (100, 500, "running")
 
 
 HOSTILE = {

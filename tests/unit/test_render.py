@@ -54,6 +54,14 @@ JOBS: dict[str, dict[str, Any]] = {
 }
 
 
+def at_a_glance(job: JobInfo, now: datetime | None = None) -> str:
+    """The line under the header as one string (`phases.glance_parts`, joined)."""
+    from maxjob.render.phases import glance_parts
+
+    own, quoted = glance_parts(job, now)
+    return " · ".join([*own, quoted] if quoted else own)
+
+
 def pinned(width: int) -> Console:
     return Console(
         record=True,
@@ -354,8 +362,6 @@ def test_any_json_object_renders_in_every_format(data: dict[str, Any]) -> None:
 
 
 def test_at_a_glance_says_what_it_cost_or_what_holds_it_up() -> None:
-    from maxjob.render.phases import at_a_glance
-
     done = at_a_glance(JobInfo.from_api(FAILED_DATA))
     assert done == "took 26m 11s · 80% of it waiting · 1.00 core-hours · 1.2 GiB read"
     waiting = JobInfo.from_api(

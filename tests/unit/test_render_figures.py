@@ -20,10 +20,11 @@ from maxjob.emulator.jobs import Job
 from maxjob.emulator.seed import BUILTIN_JOBS
 from maxjob.models import JobInfo
 from maxjob.render.live import live_view
-from maxjob.render.phases import at_a_glance, job_figures
+from maxjob.render.phases import job_figures
 from maxjob.render.table import job_view
 from maxjob.render.timeline import timeline, timeline_lines
 from maxjob.render.units import duration
+from tests.unit.test_render import at_a_glance
 
 DURATION = re.compile(r"-?(?:\d+d \d\dh \d\dm|\d+h \d\dm \d\ds|\d+m \d\ds|\d+(?:\.\d)?s)")
 ANCHOR = 1764460800.65  # the emulator's clock when a script starts: not on a whole second
