@@ -30,7 +30,7 @@ class ExitCode(enum.IntEnum):
 
 MEANINGS: dict[ExitCode, str] = {
     ExitCode.OK: "success; for watch/wait, the job(s) succeeded",
-    ExitCode.ERROR: "unexpected error, unreadable response",
+    ExitCode.ERROR: "unexpected error, unreadable response; a job ended, no word on how",
     ExitCode.USAGE: "usage error (bad flag, missing region, bad input)",
     ExitCode.FAILED: "job failed (watch, wait, info --exit-status)",
     ExitCode.CREDENTIALS: "credentials missing or rejected, permission denied, clock skew",
@@ -86,6 +86,18 @@ def ended_note(instance_id: str) -> str:
 
 def of_job(job: JobInfo, *, unfinished: ExitCode = ExitCode.RUNNING) -> ExitCode:
     return of_outcome(job.outcome, unfinished=unfinished)
+
+
+def worst_outcome(codes: Iterable[int], ended: int) -> int:
+    """`worst` of jobs' `codes`, and of `ended` jobs that ended with no word on how (exit 1):
+    these rank below an error and a failure, above a cancellation, a timeout and a success (a
+    failed or missing job in the same batch is not hidden behind them)."""
+    code = worst(codes)
+    if code not in SEVERITY:
+        return code
+    if ended and SEVERITY.index(ExitCode(code)) > SEVERITY.index(ExitCode.FAILED):
+        return ExitCode.ERROR
+    return code
 
 
 def worst(codes: Iterable[int]) -> int:

@@ -340,7 +340,7 @@ class MaxComputeClient:
         except httpx.ProxyError as exc:
             raise ServiceError(
                 f"the proxy refused the connection to {host}: {_first_line(exc)}",
-                hint="check https_proxy / http_proxy / all_proxy and no_proxy (either case)",
+                hint="check https_proxy, http_proxy, all_proxy and no_proxy",
             ) from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
             raise TransientError(

@@ -191,7 +191,9 @@ def run(
     written = _reports(finished, "", junit, github, streams, started)
     if not counted:
         return exits.with_files(exits.ExitCode.TIMED_OUT, written)
-    return exits.with_files(exits.worst(w.exit_code for w in counted), written)
+    ended = sum(1 for w in counted if w.word == "ended")
+    codes = (w.exit_code for w in counted if w.word != "ended")
+    return exits.with_files(exits.worst_outcome(codes, ended), written)
 
 
 def _reports(

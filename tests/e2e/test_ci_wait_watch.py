@@ -55,6 +55,11 @@ def test_a_job_terminated_with_no_word_on_how_fails_the_gate(
     ]
     suite = parse_xml(report.read_bytes()).find("testsuite")
     assert suite is not None and suite.get("failures") == "1"
+    # Beside a failed or a missing job, those win (an ended one does not hide them); beside a
+    # cancelled or succeeded one, the ended one does.
+    for others, code in ((("failed",), 3), (("nope",), 5), (("cancelled", "finished"), 1)):
+        batch = run_maxjob("wait", "untold", *others, endpoint=emu.url)
+        assert batch.code == code, (others, batch.err)
     for command in (("watch", "untold"), ("info", "untold", "--exit-status")):
         again = run_maxjob(*command, "-o", "json", endpoint=emu.url)
         assert again.code == 1, (command, again.err)
