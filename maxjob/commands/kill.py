@@ -121,6 +121,10 @@ class Target:
             )
             if job.outcome is Outcome.CANCELLED:
                 return self._line("cancelled", f"{status}{after}{lost}"), exits.ExitCode.OK
+            if job.outcome is Outcome.ENDED:
+                # No substatus says how: not "before the kill took effect", which is not known.
+                detail = f"{status}{after}, how is not known (no substatus says){lost}"
+                return self._line("ended", detail), exits.ExitCode.OK
             detail = f"{view.ended_detail(job)} before the kill took effect{lost}"
             return self._line("ended", detail), exits.ExitCode.OK
         if self.stage is Stage.UNCERTAIN:

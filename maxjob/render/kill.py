@@ -61,7 +61,7 @@ def running_for(job: JobInfo, now: datetime) -> str:
 
 def ended_detail(job: JobInfo) -> str:
     """`succeeded`, or `succeeded (terminated)` when only the last substatus told it."""
-    outcome = job.outcome.value if job.outcome else "ended"
+    outcome = job.outcome.value if job.outcome else "unknown"
     if job.normalised_status == "terminated":
         return f"{outcome} ({display(job.status, limit=64)})"
     return outcome

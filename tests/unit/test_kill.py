@@ -305,6 +305,16 @@ def test_a_job_that_ends_otherwise_after_the_kill() -> None:
     assert lines(out) == [["a", "ended", "succeeded before the kill took effect"]]
 
 
+def test_a_job_that_ends_with_no_word_on_how_is_not_said_to_have_beaten_the_kill() -> None:
+    untold = {**RUNNING, "status": "terminated"}
+    client = FakeClient({"a": [RUNNING, untold]})
+    out = streams()
+    assert run(client, "a", out=out, yes=True) == 0
+    [[_, result, detail]] = lines(out)
+    assert result == "ended" and "how is not known" in detail, detail
+    assert "before the kill took effect" not in detail
+
+
 def test_no_wait_reports_the_kill_sent() -> None:
     client = FakeClient({"a": [RUNNING]})
     clock = FakeClock()
