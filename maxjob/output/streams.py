@@ -34,13 +34,7 @@ def color_wanted(stream: TextIO, no_color_flag: bool, environ: Mapping[str, str]
 def terminal_width(stream: TextIO, environ: Mapping[str, str]) -> int:
     """The columns of the terminal `stream` writes to (`COLUMNS` first, as rich reads it); 80
     when neither says a width (some containers report 0 columns)."""
-    columns = environ.get("COLUMNS", "")
-    if _small_count(columns):
-        return int(columns)
-    try:
-        return os.get_terminal_size(stream.fileno()).columns or 80
-    except (AttributeError, OSError, ValueError):
-        return 80
+    return _dimension(environ.get("COLUMNS", ""), stream, 0, 80)
 
 
 def is_terminal(stream: TextIO) -> bool:
@@ -198,21 +192,30 @@ def _usable_size(stream: TextIO) -> bool:
         value = os.environ.get(name)
         if value is not None and value.isdigit() and not _small_count(value):
             return False
-    try:
-        return os.get_terminal_size(stream.fileno()).columns > 0
-    except (AttributeError, OSError, ValueError):
-        return True
+    size = _measured(stream)
+    return size is None or size.columns > 0
 
 
 def _terminal_lines(stream: TextIO) -> int:
     """The lines of the terminal `stream` writes to (`LINES` when it is a number), else 25."""
-    value = os.environ.get("LINES", "")
-    if _small_count(value):
-        return int(value)
+    return _dimension(os.environ.get("LINES", ""), stream, 1, 25)
+
+
+def _dimension(given: str, stream: TextIO, index: int, default: int) -> int:
+    """`given` when it is a number, else the terminal's own (`index` 0: columns, 1: lines),
+    else `default` (no terminal, or one that says 0)."""
+    if _small_count(given):
+        return int(given)
+    size = _measured(stream)
+    return (size[index] if size is not None else 0) or default
+
+
+def _measured(stream: TextIO) -> os.terminal_size | None:
+    """The size of the terminal `stream` writes to; None when it is no terminal."""
     try:
-        return os.get_terminal_size(stream.fileno()).lines or 25
+        return os.get_terminal_size(stream.fileno())
     except (AttributeError, OSError, ValueError):
-        return 25
+        return None
 
 
 _TRAILING_SPACES = re.compile(r" +(?=\n)")
