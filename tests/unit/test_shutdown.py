@@ -3,6 +3,7 @@ past the grace period; what must be undone (the terminal) is undone even then.""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -68,3 +69,47 @@ def test_a_second_signal_forces_the_exit_at_once(tmp_path: Path) -> None:
     assert process.wait(10) == 143
     assert time.monotonic() - started < 5
     assert marker.read_text() == "undone"
+
+
+ENDS = textwrap.dedent(
+    """
+    import atexit, sys, threading, time
+    from maxjob.cli.app import end
+
+    time.sleep(float(sys.argv[2]))
+    atexit.register(lambda: sys.stderr.write("teardown ran\\n"))
+    # A worker thread still waiting on the network is not waited for.
+    threading.Thread(target=time.sleep, args=(60,), daemon=False).start()
+    sys.stdout.write("written, not yet flushed")
+    end(int(sys.argv[1]))
+    """
+)
+
+
+def _ending(code: int, pause: float) -> subprocess.Popen[str]:
+    environ = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.Popen(
+        [sys.executable, "-c", ENDS, str(code), str(pause)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environ,
+    )
+
+
+def test_the_end_flushes_what_was_written_and_skips_the_teardown() -> None:
+    out, err = _ending(7, 0).communicate(timeout=30)
+    assert (out, err) == ("written, not yet flushed", "")
+
+
+def test_the_end_exits_with_the_code_even_with_threads_running() -> None:
+    process = _ending(7, 0)
+    process.communicate(timeout=30)
+    assert process.returncode == 7
+
+
+def test_the_end_into_a_closed_pipe_is_141() -> None:
+    process = _ending(0, 0.5)
+    assert process.stdout is not None
+    process.stdout.close()  # the reader goes before anything is flushed
+    assert process.wait(timeout=30) == 141
