@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from maxjob import ci, exits, ids
 from maxjob.errors import UsageError
-from maxjob.models import JobInfo, Outcome
+from maxjob.models import JobInfo, Outcome, SubStatus
 from maxjob.output import formats
 from maxjob.output.files import start_export
 from maxjob.output.jq import JqProgram
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from maxjob.output.export import Export
 
 FORMATS = formats.JOB_VIEWS
+# At most this many substatuses that came and went between two polls get a line each.
+MISSED_LINES = 100
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,6 +94,18 @@ def change_line(job: JobInfo, when: datetime) -> str:
         code = "" if current.code is None else str(current.code)
         sub = f"{code} {display(current.description)}".strip()
     return f"{rfc3339(when.replace(microsecond=0))}  {status}  {sub}".rstrip()
+
+
+def missed_line(sub: SubStatus) -> str:
+    """A substatus that began and ended between two polls, from the job's substatus list: its
+    start and its code, with `-` for the status (what the job's status was then is not known)."""
+    when = rfc3339(sub.start_time.replace(microsecond=0)) if sub.start_time else "-"
+    code = "" if sub.code is None else str(sub.code)
+    return f"{when}  -  {code} {display(sub.description)}".rstrip()
+
+
+def _identity(sub: SubStatus) -> tuple[int | None, str | None, str | None]:
+    return (sub.code, sub.start_time_raw, sub.description)
 
 
 def resume_hint(words: tuple[str, ...]) -> str:
@@ -227,8 +241,23 @@ def _follow_lines(watcher: Watcher, fmt: formats.Format, jq: JqProgram | None) -
     streams = watcher.streams
     to_stdout = fmt.name in ("plain", "table", "timeline")
     previous: list[tuple[str, int | None, str]] = []
+    # The substatuses seen so far: those of the first poll, then every one shown.
+    seen: set[tuple[int | None, str | None, str | None]] = set()
+
+    def emit(line: str) -> None:
+        if to_stdout:
+            streams.write(line + "\n")
+        else:
+            streams.message(line)
 
     def on_job(job: JobInfo) -> None:
+        ordered = job.sub_statuses_in_order
+        if previous and fmt.name != "jsonl":
+            # Substatuses that began and ended between two polls: a line each, in order.
+            for sub in ordered[-MISSED_LINES - 1 : -1]:
+                if _identity(sub) not in seen:
+                    emit(missed_line(sub))
+        seen.update(_identity(sub) for sub in ordered)
         key = change_key(job)
         if previous and previous[-1] == key:
             return
@@ -237,11 +266,7 @@ def _follow_lines(watcher: Watcher, fmt: formats.Format, jq: JqProgram | None) -
         if fmt.name == "jsonl":
             formats.emit_json(streams, job.raw, jq, compact=True)
             return
-        line = change_line(job, change_time(job, datetime.now(UTC), new_substatus))
-        if to_stdout:
-            streams.write(line + "\n")
-        else:
-            streams.message(line)
+        emit(change_line(job, change_time(job, datetime.now(UTC), new_substatus)))
 
     job = watcher.follow(on_job)
     if to_stdout:

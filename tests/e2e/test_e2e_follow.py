@@ -279,3 +279,25 @@ def test_a_reader_that_goes_away_ends_info_quietly(emulator: Emulator, tmp_path:
     assert process.wait(timeout=30) == 141
     err = process.stderr.read() if process.stderr else ""
     assert "Traceback" not in err and "retrying" not in err
+
+
+def test_watch_gives_a_line_to_each_substatus_that_came_and_went_between_polls(
+    emulator_with: Any,
+) -> None:
+    from maxjob.emulator.seed import progression
+
+    # Five substatuses within 0.8 s; polls 1.5 s apart see the first and the last only.
+    emu = emulator_with([progression("quick-", "succeeded", scale=0.2)])
+    result = run_maxjob("watch", "quick-1", "--interval", "1.5", endpoint=emu.url)
+    assert result.code == 0, result.err
+    changes = result.out.split("\n\n", 1)[0].splitlines()
+    assert [line.split("  ", 1)[1] for line in changes] == [
+        "waiting  1010 Waiting for scheduling",
+        "-  1011 Waiting for cluster resource",
+        "-  1220 Compiling",
+        "-  1032 Task executing",
+        "terminated (succeeded)  1055 Succeeded",
+    ]
+    assert all(LINE.match(line) for line in changes), changes
+    times = [line.split("  ", 1)[0] for line in changes]
+    assert times == sorted(times)
