@@ -8,6 +8,7 @@ flat memory; the picture's footer says when rows were left out of it.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -224,7 +225,7 @@ def no_match(options: Options, whole: listing.Window, *, utc: bool) -> str:
     since = human_time(datetime.fromtimestamp(whole.since, UTC), utc=utc)
     until = human_time(datetime.fromtimestamp(whole.until, UTC), utc=utc)
     given = [
-        f"{flag} {','.join(str(v) for v in values)}"
+        f"{flag} {shlex.quote(str(value))}"
         for flag, values in (
             ("--status", options.statuses),
             ("--project", options.projects),
@@ -237,11 +238,21 @@ def no_match(options: Options, whole: listing.Window, *, utc: bool) -> str:
             ("--id", options.ids),
             ("--diag", options.diags),
         )
-        if values
+        for value in values
     ]
     line = f"maxjob: no jobs matched from {since} to {until}"
     if given:
         line += f" with {' '.join(given)}"
+    if any("," in value for value in _texts(options)):
+        line += (
+            "; a value with a comma is sent as one value: repeat the flag for several "
+            "(--status failed --status terminated)"
+        )
+    if any("$" not in owner for owner in options.owners):
+        line += (
+            "; an owner is matched as the API writes it, with its account type "
+            "(ALIYUN$name or RAM$name; the table leaves the type out when narrow)"
+        )
     if options.statuses:
         line += f" (statuses the documentation shows: {', '.join(DOCUMENTED_STATUSES)})"
         if set(options.statuses) & _OUTCOME_STATUSES and "terminated" not in options.statuses:
@@ -250,6 +261,21 @@ def no_match(options: Options, whole: listing.Window, *, utc: bool) -> str:
                 "try --status terminated (the list cannot tell their outcome: maxjob info ID can)"
             )
     return line
+
+
+def _texts(options: Options) -> list[str]:
+    """The filter values given as text (each sent as it is)."""
+    lists = (
+        options.statuses,
+        options.projects,
+        options.owners,
+        options.types,
+        options.signatures,
+        options.nodes,
+        options.ids,
+        options.diags,
+    )
+    return [value for values in lists for value in values]
 
 
 # Statuses that name an outcome, which an ended job's `status` often does not (it says

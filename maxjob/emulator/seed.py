@@ -259,7 +259,7 @@ OUTCOMES: dict[str, tuple[str, int, str]] = {
 
 BIGDATA: dict[str, Any] = {
     "tenantId": TENANT,
-    "region": "cn-shanghai",
+    "region": "cn-hangzhou",
     "project": "dp_cdm_prod",
     "jobType": "SQL",
     "quotaNickname": "os_bigdata",
@@ -679,7 +679,7 @@ def _quota(
     """A level-1 quota as QueryQuota shows it, with its level-2 quotas (nickname, id, parameter)."""
     common = {
         "tenantId": TENANT,
-        "regionId": "cn-shanghai",
+        "regionId": "cn-hangzhou",
         "cluster": "AT-EMU01",
         "version": "1",
         "status": "ON",

@@ -691,7 +691,7 @@ def test_no_match_names_the_window_the_filters_and_the_documented_statuses() -> 
     whole = listing.Window(T - 3600, T)
     line = list_command.no_match(options, whole, utc=True)
     assert line.startswith("maxjob: no jobs matched from 2026-11-30 11:00:00 UTC to ")
-    assert "--status FAILED --project p1,p2 --quota q" in line
+    assert "--status FAILED --project p1 --project p2 --quota q" in line
     assert "running, waiting, submitted, success, failed, cancelled, terminated" in line
     plain = list_command.no_match(list_command.Options(), whole, utc=True)
     assert "with" not in plain and "statuses" not in plain
@@ -702,6 +702,28 @@ def test_no_match_names_the_window_the_filters_and_the_documented_statuses() -> 
     )
     both = list_command.Options(statuses=("failed", "terminated"))
     assert "try --status terminated" not in list_command.no_match(both, whole, utc=True)
+
+
+def test_no_match_repeats_the_flags_as_they_can_be_typed_again() -> None:
+    whole = listing.Window(T - 3600, T)
+    # A value with a comma is one value (sent as it is): the line says how to give several.
+    comma = list_command.no_match(
+        list_command.Options(statuses=("failed,terminated",)), whole, utc=True
+    )
+    assert "with --status failed,terminated;" in comma
+    assert "repeat the flag for several (--status failed --status terminated)" in comma
+    # An owner without its account type, as a narrow table shows it, matches nothing.
+    short = list_command.no_match(
+        list_command.Options(owners=("etl-bot@example.com",)), whole, utc=True
+    )
+    assert "with --owner etl-bot@example.com;" in short
+    assert "(ALIYUN$name or RAM$name" in short
+    # Quoted for a shell where it must be: the line can be copied back.
+    full = list_command.no_match(
+        list_command.Options(owners=("ALIYUN$etl-bot@example.com",)), whole, utc=True
+    )
+    assert "with --owner 'ALIYUN$etl-bot@example.com'" in full
+    assert "account type" not in full and "comma" not in full
 
 
 def test_since_after_until_writes_offsets_as_rfc_3339_does() -> None:
