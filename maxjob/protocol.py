@@ -33,3 +33,17 @@ REGIONS = (
     "us-east-1",
     "us-west-1",
 )
+
+# The job statuses ListJobInfos' documentation shows (OPERATIONS §1.1): no enum is published.
+LIST_STATUSES = (
+    "running",
+    "waiting",
+    "submitted",
+    "success",
+    "failed",
+    "cancelled",
+    "terminated",
+)
+# Fields of a job that `list --sort` is offered (the API's item fields; any other is sent as
+# given, and the service decides).
+LIST_SORT_FIELDS = ("submittedAtTime", "waitingTime", "runningTime", "cuUsage", "inputBytes")

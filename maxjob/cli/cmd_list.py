@@ -8,6 +8,7 @@ import typer
 
 from maxjob.cli import params as p
 from maxjob.cli.app import command, dependencies, execute, streams
+from maxjob.protocol import LIST_SORT_FIELDS, LIST_STATUSES
 
 if TYPE_CHECKING:
     from maxjob.session import ConnectionOptions
@@ -29,7 +30,7 @@ class ListFormat(enum.StrEnum):
     csv = "csv"
 
 
-def _many(flag: str, help: str, metavar: str = "VALUE", *short: str) -> Any:
+def _many(flag: str, help: str, metavar: str = "VALUE", *short: str, complete: Any = None) -> Any:
     return typer.Option(
         flag,
         *short,
@@ -37,7 +38,19 @@ def _many(flag: str, help: str, metavar: str = "VALUE", *short: str) -> Any:
         metavar=metavar,
         rich_help_panel=FILTER,
         show_default=False,
+        autocompletion=complete,
     )
+
+
+def _complete_status(incomplete: str) -> builtins.list[str]:
+    return [status for status in LIST_STATUSES if status.startswith(incomplete)]
+
+
+def _complete_sort(incomplete: str) -> builtins.list[str]:
+    name, colon, _ = incomplete.partition(":")
+    if colon:
+        return [f"{name}:{order}" for order in ("desc", "asc") if incomplete in f"{name}:{order}"]
+    return [field for field in LIST_SORT_FIELDS if field.startswith(incomplete)]
 
 
 # `list` is the command's function below.
@@ -80,7 +93,13 @@ def list(  # the command's name: `ls` is an alias of the function's name
         ),
     ] = "now",
     status: Annotated[
-        Texts, _many("--status", "Job status, as the API spells it: running, failed, ...", "STATUS")
+        Texts,
+        _many(
+            "--status",
+            "Job status, as the API spells it: running, failed, ...",
+            "STATUS",
+            complete=_complete_status,
+        ),
     ] = None,
     project: Annotated[Texts, _many("--project", "Project name", "NAME", "-p")] = None,
     owner: Annotated[
@@ -115,6 +134,7 @@ def list(  # the command's name: `ls` is an alias of the function's name
             metavar="FIELD[:asc|desc]",
             rich_help_panel=FILTER,
             show_default=False,
+            autocompletion=_complete_sort,
         ),
     ] = None,
     limit: Annotated[

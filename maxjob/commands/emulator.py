@@ -28,7 +28,14 @@ def run(
             port=port, jobs=job_list, latency=latency, synthetic_jobs=synthetic
         )
     except OSError as exc:
-        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+        import errno
+
+        raise UsageError(
+            f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}",
+            hint="another program holds that port: pick another, or --port 0 for a free one"
+            if exc.errno == errno.EADDRINUSE
+            else "--port 0 listens on a free port",
+        ) from None
     text = emulator.banner(server)
     if streams.out_is_terminal:
         text = wrapped(text)

@@ -19,6 +19,7 @@ from maxjob.output import formats, job_list
 from maxjob.output.files import start_export
 from maxjob.output.jq import JqProgram
 from maxjob.output.streams import Streams
+from maxjob.protocol import LIST_STATUSES
 from maxjob.render.units import human_time
 from maxjob.session import ClientFactory, ConnectionOptions, open_client
 
@@ -33,15 +34,7 @@ PAGE_SIZE = 100
 EXPORT_ROWS = 1000
 DEFAULT_SORT = ("submittedAtTime:desc",)
 # What the documentation shows of `status` (OPERATIONS §1.1): no enum is published.
-DOCUMENTED_STATUSES = (
-    "running",
-    "waiting",
-    "submitted",
-    "success",
-    "failed",
-    "cancelled",
-    "terminated",
-)
+DOCUMENTED_STATUSES = LIST_STATUSES
 
 
 @dataclass(frozen=True, kw_only=True)

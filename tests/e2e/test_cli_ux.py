@@ -69,6 +69,18 @@ def test_bash_completion_of_commands_options_and_values() -> None:
     ]
     assert _complete("maxjob info --region cn-sh") == ["cn-shanghai", "cn-shenzhen"]
     assert _complete("maxjob completion f") == ["fish"]
+    assert _complete("maxjob ls --status ") == [
+        "running",
+        "waiting",
+        "submitted",
+        "success",
+        "failed",
+        "cancelled",
+        "terminated",
+    ]
+    assert _complete("maxjob list --status f") == ["failed"]
+    assert _complete("maxjob ls --sort cu") == ["cuUsage"]
+    assert _complete("maxjob ls --sort cuUsage:") == ["cuUsage:desc", "cuUsage:asc"]
 
 
 def test_logview_link_parsing_takes_id_and_region_and_never_the_token() -> None:

@@ -16,7 +16,15 @@ import pytest
 
 from maxjob import emulator
 from maxjob.emulator.gateway import Credential
-from tests.conftest import KEY_ID, KEY_SECRET, STS_KEY_ID, STS_SECRET, STS_TOKEN, Emulator
+from tests.conftest import (
+    KEY_ID,
+    KEY_SECRET,
+    STS_KEY_ID,
+    STS_SECRET,
+    STS_TOKEN,
+    Emulator,
+    run_maxjob,
+)
 from tests.unit.test_emulator_gateway import sdk_signed
 
 ODD_ID = "a b/c~*+é%:"
@@ -327,3 +335,12 @@ def test_the_emulator_command_serves_and_names_its_port_credentials_and_jobs(
     )
     assert "os_bigdata_p (os_bigdata" in emulator.banner
     assert sdk_client(emulator.port).get_job_info("finished").body.data.status == "terminated"
+
+
+def test_a_port_in_use_is_one_line_and_a_hint(emulator: Emulator) -> None:
+    result = run_maxjob("emulator", "--port", str(emulator.port))
+    assert result.code == 2
+    assert result.err.splitlines() == [
+        f"maxjob: error: cannot listen on 127.0.0.1:{emulator.port}: Address already in use",
+        "maxjob: hint: another program holds that port: pick another, or --port 0 for a free one",
+    ]
