@@ -68,6 +68,7 @@ class JobRow(NamedTuple):
     core_hours: float | None
     input_bytes: float | None
     quota: str
+    priority: int | None = None
 
 
 def outcome(job: JobInfo) -> str:
@@ -94,6 +95,7 @@ def job_row(item: Mapping[str, Any], now: datetime) -> JobRow:
         core_hours=None if job.cu_usage is None else core_hours(job.cu_usage),
         input_bytes=job.input_bytes,
         quota=display(job.quota_nickname, limit=TEXT_LIMIT),
+        priority=job.priority,
     )
 
 

@@ -43,6 +43,7 @@ class Column(NamedTuple):
     right: bool = False  # numbers align right
     flex: bool = False  # text that may be cut to fit
     cap: int = 0  # at most this wide (0: its widest value)
+    sorted_only: bool = False  # shown only when the list is sorted by it
 
 
 COLUMNS = (
@@ -56,6 +57,7 @@ COLUMNS = (
     Column("cu", "CU-HOURS", 6, right=True),
     Column("input", "INPUT", 8, right=True),
     Column("quota", "QUOTA", 9, flex=True, cap=24),
+    Column("priority", "PRIORITY", 10, right=True, sorted_only=True),
 )
 # The column that shows an API sort field: sorting by it gives it room first.
 SORT_COLUMNS = {
@@ -64,6 +66,7 @@ SORT_COLUMNS = {
     "runningTime": "ran",
     "cuUsage": "cu",
     "inputBytes": "input",
+    "priority": "priority",
 }
 
 
@@ -96,6 +99,7 @@ def cells(row: JobRow, *, utc: bool, short_owner: bool = False) -> dict[str, str
         "cu": "" if row.core_hours is None else amount(row.core_hours),
         "input": binary_bytes(row.input_bytes),
         "quota": row.quota,
+        "priority": "" if row.priority is None else str(row.priority),
     }
 
 
@@ -154,6 +158,8 @@ def _fit(
     chosen: dict[str, int] = {}
     used = -GAP
     for column in sorted(COLUMNS, key=rank):
+        if column.sorted_only and column.key not in promoted:
+            continue
         room = width - used - GAP
         if natural[column.key] <= room:
             chosen[column.key] = natural[column.key]

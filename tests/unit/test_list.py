@@ -662,6 +662,15 @@ def test_a_sorted_column_gets_room_first() -> None:
     assert "CU-HOURS" in render(80, sorted_by=("cuUsage",))[0]
 
 
+def test_priority_is_a_column_only_when_the_list_is_sorted_by_it() -> None:
+    assert all("PRIORITY" not in render(width)[0] for width in (60, 80, 200))
+    for width in (60, 200):
+        lines = render(width, sorted_by=("priority",))
+        assert lines[0].split()[-1] == "PRIORITY", lines[0]
+        # FAILED_DATA's priority, right-aligned under its header.
+        assert all(line.endswith("  9") for line in lines[1:]), lines
+
+
 def test_server_text_is_never_markup_or_an_escape() -> None:
     row = job_list.job_row(HOSTILE, NOW)
     shape = list_table.layout([row], 160, utc=True)
