@@ -50,6 +50,8 @@ WHEN_FORMS = (
     "or a date (2026-11-30; times without an offset and dates are in the local time zone)"
 )
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A bare number (`20261130`, `1e3`, `1_000`): what float() reads, with no unit.
+_NUMBER = re.compile(r"[0-9_]+(\.[0-9_]*)?([eE][+-]?[0-9_]+)?")
 
 
 class Window(NamedTuple):
@@ -67,10 +69,25 @@ def parse_when(text: str, now: datetime, *, name: str) -> datetime:
     if value.lower() == "now":
         return now
     if value[0].isdigit() and not _DATE.match(value):
+        if _NUMBER.fullmatch(value):
+            # A duration back from now needs its unit: `20261130` is no date, nor seconds.
+            hint = None
+            if value.isdigit():
+                hint = f"{name} {value}s counts seconds back from now"
+                if len(value) == 8:
+                    hint = f"a date is written {value[:4]}-{value[4:6]}-{value[6:]}"
+            raise UsageError(f"{name} {value!r} has no unit: give {WHEN_FORMS}", hint=hint)
         try:
-            return now - timedelta(seconds=parse_duration(value, name=name))
+            seconds = parse_duration(value, name=name)
         except UsageError:
             pass
+        else:
+            try:
+                return now - timedelta(seconds=seconds)
+            except OverflowError:
+                raise UsageError(
+                    f"{name} {value!r} reaches back before the year 1: give {WHEN_FORMS}"
+                ) from None
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:

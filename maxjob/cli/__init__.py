@@ -33,7 +33,19 @@ def build_app() -> "typer.Typer":
 
 
 def main() -> None:
-    """The console script's entry point."""
+    """The console script's entry point. Ctrl-C while it starts (its imports) is one line and
+    130, as later."""
+    try:
+        _main()
+    except KeyboardInterrupt:
+        import sys
+
+        sys.stderr.write("maxjob: interrupted\n")
+        sys.stderr.flush()
+        os._exit(130)
+
+
+def _main() -> None:
     from maxjob.cli import app, commands
 
     app.check_standard_streams()

@@ -5,6 +5,7 @@ Only the `cli` package imports typer. Help is plain text (rich help would import
 every --help), with options grouped by panel and the epilog's examples kept line by line.
 """
 
+import contextlib
 import os
 import signal
 import sys
@@ -192,6 +193,10 @@ def execute(out: "Streams", work: Callable[[], int]) -> NoReturn:
     except KeyboardInterrupt:
         out.message("maxjob: interrupted")
         code = ExitCode.INTERRUPTED
+    except OSError as exc:  # the system's refusal (a full disk under stdout), not a bug
+        out.message(f"maxjob: error: {_system_error(exc)}")
+        _after_failed_write(exc)
+        code = ExitCode.ERROR
     except Exception as exc:  # the last line of defence: never a traceback
         out.message(f"maxjob: error: unexpected {type(exc).__name__}: {exc}")
         out.message("maxjob: hint: this is a bug in maxjob; please report it with this line")
@@ -235,6 +240,25 @@ def check_standard_streams() -> None:
         sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
     if 0 in closed:
         sys.stdin = open(0, closefd=False)  # noqa: SIM115
+    _whole_writes()
+
+
+def _whole_writes() -> None:
+    """Under PYTHONUNBUFFERED (or `python -u`) stdout writes straight to the file, and a write
+    into a pipe that is cut short (its reader leaving) loses the rest without an error, so
+    `| head` could end 0 instead of 141. A buffered writer writes all or raises; maxjob flushes
+    after every write anyway."""
+    import io
+
+    out = sys.stdout
+    raw = getattr(out, "buffer", None)
+    if isinstance(out, io.TextIOWrapper) and isinstance(raw, io.RawIOBase):
+        sys.stdout = io.TextIOWrapper(
+            io.BufferedWriter(raw),
+            encoding=out.encoding,
+            errors=out.errors,
+            line_buffering=out.line_buffering,
+        )
 
 
 def run(app: typer.Typer) -> NoReturn:
@@ -250,8 +274,20 @@ def run(app: typer.Typer) -> NoReturn:
         code = app(standalone_mode=False)
     except typer.Exit as done:
         code = done.exit_code
+    except SystemExit as done:  # SIGTERM or SIGHUP (`shutdown.terminate`): end at once
+        code = done.code if isinstance(done.code, int) else 1
+    except KeyboardInterrupt:  # before or after a command's own handling
+        sys.stderr.write("maxjob: interrupted\n")
+        code = 130
     except typer.Abort:
         sys.stderr.write("maxjob: aborted\n")
+        code = 1
+    except BrokenPipeError:
+        _silence_stdout()
+        code = 141
+    except OSError as exc:
+        sys.stderr.write(f"maxjob: error: {_system_error(exc)}\n")
+        _after_failed_write(exc)
         code = 1
     except Exception as exc:
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
@@ -280,9 +316,34 @@ def end(code: int) -> NoReturn:
         except BrokenPipeError:
             if stream is sys.stdout and code == 0:
                 code = ExitCode.BROKEN_PIPE
-        except (OSError, ValueError):
+        except OSError as exc:  # a full disk: what was written is lost, and that is said
+            if stream is sys.stdout:
+                with contextlib.suppress(OSError, ValueError):
+                    sys.stderr.write(f"maxjob: error: {_system_error(exc)}\n")
+                    sys.stderr.flush()
+                code = code or ExitCode.ERROR
+        except ValueError:  # closed
             pass
     os._exit(code)
+
+
+def _system_error(exc: OSError) -> str:
+    """An error of the system in words: `cannot write standard output: No space left on device`."""
+    what = f" {exc.filename}" if exc.filename else " standard output"
+    return f"cannot write{what}: {exc.strerror or exc}" if _is_write(exc) else str(exc)
+
+
+def _after_failed_write(exc: OSError) -> None:
+    """After a write to stdout failed (and was said), what is still buffered for it is
+    dropped, so that the last flush does not say it again."""
+    if _is_write(exc) and not exc.filename:
+        _silence_stdout()
+
+
+def _is_write(exc: OSError) -> bool:
+    import errno
+
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS)
 
 
 def _usage_error(exc: Any) -> int:

@@ -157,11 +157,12 @@ def run(
             finished = [jobs[i] for i in order]
             _reports(finished, "interrupted", junit, github, streams, started)
             return exits.ExitCode.INTERRUPTED
-        except SystemExit:
-            # SIGTERM or SIGHUP (how CI runners cancel a job): the report still written, the
-            # signal's status kept.
+        except (SystemExit, BrokenPipeError) as exc:
+            # SIGTERM or SIGHUP (how CI runners cancel a job), or stdout's reader gone: the
+            # reports still written (they are files), the status kept.
             streams.clear_status()
-            _reports([jobs[i] for i in order], "interrupted", junit, github, streams, started)
+            note = "stdout closed" if isinstance(exc, BrokenPipeError) else "interrupted"
+            _reports([jobs[i] for i in order], note, junit, github, streams, started)
             raise
         streams.clear_status()
         if not loop.ended():
@@ -170,6 +171,8 @@ def run(
                     jobs[instance_id].timed_out = True
                     loop.report(jobs[instance_id])
     finished = [jobs[i] for i in order]
+    # The files first: a stdout whose reader has gone cannot lose them.
+    written = _reports(finished, "", junit, github, streams, started)
     if fmt.name == "json":
         value = [
             text.json_value(w.instance_id, result)
@@ -188,7 +191,6 @@ def run(
     for w in finished:
         if w.word == "ended":
             streams.message(exits.ended_note(w.instance_id))
-    written = _reports(finished, "", junit, github, streams, started)
     if not counted:
         return exits.with_files(exits.ExitCode.TIMED_OUT, written)
     ended = sum(1 for w in counted if w.word == "ended")

@@ -192,10 +192,18 @@ def run(
             if watcher.job is not None:  # the last state seen, in the files asked for
                 _reports(watcher.job, "interrupted", ref.instance_id, streams, saved, github, utc)
             return exits.ExitCode.INTERRUPTED
+        except (SystemExit, BrokenPipeError) as exc:
+            # SIGTERM or SIGHUP (how CI cancels a job), or stdout's reader gone: the files
+            # still written, the status kept.
+            if watcher.job is not None:
+                note = "stdout closed" if isinstance(exc, BrokenPipeError) else "interrupted"
+                _reports(watcher.job, note, ref.instance_id, streams, saved, github, utc)
+            raise
+    word = job.outcome.value if job.outcome is not None else "timed out"
+    # The files first: a stdout whose reader has gone cannot lose them.
+    code = _reports(job, word, ref.instance_id, streams, saved, github, utc)
     if fmt.name != "jsonl":
         formats.writer(fmt, streams, jq=jq, many=False, utc=utc).show(ref.instance_id, job)
-    word = job.outcome.value if job.outcome is not None else "timed out"
-    code = _reports(job, word, ref.instance_id, streams, saved, github, utc)
     if job.outcome is None:
         streams.message(
             f"maxjob: error: timed out after {duration(options.timeout)}: job "

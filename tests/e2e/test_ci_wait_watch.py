@@ -4,6 +4,7 @@ stderr (stdout stays parseable), the step summary, and `wait --junit` however th
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -216,3 +217,37 @@ def test_watch_timeout_is_a_warning_and_an_unwritable_summary_only_warns(
         ("warning", "MaxCompute job running timed out")
     ]
     assert "maxjob: warning: cannot append the step summary" in result.err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["wait", "finished", "failed", "--junit", "{dir}/r.xml"],
+        ["watch", "failed", "--export", "{dir}/f.svg"],
+    ],
+    ids=["wait", "watch"],
+)
+def test_a_reader_that_leaves_early_loses_no_report(
+    emulator: Emulator, tmp_path: Path, args: list[str]
+) -> None:
+    summary = tmp_path / "summary.md"
+    env = {
+        **keyed_environ(tmp_path, emulator.url),
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    read, write = os.pipe()
+    os.close(read)  # stdout's reader is gone before anything is written
+    with open(write, "wb") as stdout:
+        done = subprocess.run(
+            [MAXJOB, *(a.format(dir=tmp_path) for a in args)],
+            env=env,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+        )
+    assert done.returncode == 141, done.stderr
+    assert summary.read_text().strip()
+    report = tmp_path / ("r.xml" if args[0] == "wait" else "f.svg")
+    assert report.stat().st_size > 0

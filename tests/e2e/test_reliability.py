@@ -611,3 +611,75 @@ def test_why_masks_an_echoed_secret_before_its_layout_wraps_it(serve: Any, tmp_p
         ],
     }
     wrapped_at_40(serve, job, "why", "j1", picture=tmp_path / "why.html")
+
+
+# -- the way out: signals, a full disk, an unbuffered stdout --------------------------------------
+
+
+@pytest.mark.timed
+def test_sigterm_ends_at_once_with_requests_in_flight(emulator_with: Any, tmp_path: Path) -> None:
+    slow = emulator_with(None, "--latency", "5")
+    process = subprocess.Popen(
+        [MAXJOB, "info", "running", "finished", "failed", "-o", "json"],
+        env=keyed_environ(tmp_path, slow.url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    time.sleep(1.0)  # the three requests are on the wire
+    sent = time.monotonic()
+    process.terminate()
+    assert process.wait(timeout=10) == 143
+    # Not after the 3 s the watchdog allows: nothing waits for the threads on the network.
+    assert time.monotonic() - sent < 2.0
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["info", "finished", "-o", "json"]])
+def test_a_full_disk_under_stdout_is_exit_1_and_one_line(
+    emulator: Emulator, tmp_path: Path, args: list[str]
+) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [MAXJOB, *args],
+            env=keyed_environ(tmp_path, emulator.url),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            timeout=30,
+        )
+    assert done.returncode == 1
+    assert done.stderr == ("maxjob: error: cannot write standard output: No space left on device\n")
+
+
+def test_ctrl_c_while_starting_is_one_line_and_130() -> None:
+    interrupted = (
+        "import maxjob.cli as cli\n"
+        "def _main():\n"
+        "    raise KeyboardInterrupt\n"
+        "cli._main = _main\n"
+        "cli.main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", interrupted], capture_output=True, text=True, timeout=30
+    )
+    assert (done.returncode, done.stderr) == (130, "maxjob: interrupted\n")
+
+
+def test_a_closed_pipe_is_141_under_pythonunbuffered(emulator_with: Any, tmp_path: Path) -> None:
+    many = emulator_with(None, "--synthetic", "2000")
+    env = {**keyed_environ(tmp_path, many.url), "PYTHONUNBUFFERED": "1"}
+    # One write of about a megabyte: the reader leaves while it is half in the pipe.
+    process = subprocess.Popen(
+        [MAXJOB, "list", "--since", "2h", "--limit", "0", "--jq", ".[]"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    assert process.stdout is not None
+    process.stdout.read(1000)
+    process.stdout.close()
+    assert process.wait(timeout=60) == 141
+    assert process.stderr is not None and process.stderr.read() == b""

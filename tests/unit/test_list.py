@@ -740,6 +740,26 @@ def test_since_after_until_writes_offsets_as_rfc_3339_does() -> None:
         listing.window("2026-11-30T12:00:00Z", "2026-11-30T11:00:00Z", now=NOW)
 
 
+@pytest.mark.parametrize(
+    ("value", "refused", "hint"),
+    [
+        ("20261130", "has no unit", "a date is written 2026-11-30"),
+        ("90", "has no unit", "--since 90s counts seconds back from now"),
+        ("1e3", "has no unit", None),
+        ("1_000", "has no unit", None),
+        ("999999999d", "reaches back before the year 1", None),
+        ("9999999999999s", "reaches back before the year 1", None),
+    ],
+)
+def test_a_since_without_a_unit_or_too_far_back_is_a_usage_error(
+    value: str, refused: str, hint: str | None
+) -> None:
+    with pytest.raises(UsageError, match=refused) as caught:
+        listing.window(value, "now", now=NOW)
+    assert "a duration back from now (90s, 30m, 2h, 7d)" in str(caught.value)
+    assert caught.value.hint == hint
+
+
 def test_the_hint_for_a_refused_window_says_how_far_back() -> None:
     long_ago = listing.Window(int((NOW - timedelta(days=60)).timestamp()), T)
     assert "45 days" in list_command.refused_hint(long_ago, NOW)
