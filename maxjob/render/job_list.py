@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from maxjob.models import JobInfo
 from maxjob.render.phases import job_figures
-from maxjob.render.sanitize import display
+from maxjob.render.sanitize import display, sanitize
 from maxjob.render.units import core_hours, decimal, rfc3339
 
 if TYPE_CHECKING:
@@ -80,23 +80,33 @@ def outcome(job: JobInfo) -> str:
     return job.outcome.value
 
 
-def job_row(item: Mapping[str, Any], now: datetime) -> JobRow:
-    """The row of one ListJobInfos item at `now` (the listing's frozen clock)."""
+def job_row(item: Mapping[str, Any], now: datetime, *, whole: bool = False) -> JobRow:
+    """The row of one ListJobInfos item at `now` (the listing's frozen clock). Its text is cut
+    at `TEXT_LIMIT` characters for the table, or kept `whole` (`plain`: never cut)."""
     job = JobInfo.from_api(item)
     figures = job_figures(job, now)
+
+    def text(value: str | None) -> str:
+        return _whole(value) if whole else display(value, limit=TEXT_LIMIT)
+
     return JobRow(
-        instance_id=display(job.instance_id, limit=TEXT_LIMIT),
+        instance_id=text(job.instance_id),
         outcome=outcome(job),
-        project=display(job.project, limit=TEXT_LIMIT),
-        owner=display(job.job_owner, limit=TEXT_LIMIT),
+        project=text(job.project),
+        owner=text(job.job_owner),
         submitted=job.submitted_at,
         waited=figures.waited,
         ran=figures.ran,
         core_hours=None if job.cu_usage is None else core_hours(job.cu_usage),
         input_bytes=job.input_bytes,
-        quota=display(job.quota_nickname, limit=TEXT_LIMIT),
+        quota=text(job.quota_nickname),
         priority=job.priority,
     )
+
+
+def _whole(value: str | None) -> str:
+    """Server text sanitised and trimmed, never cut (the body's 10 MiB cap bounds it)."""
+    return "" if value is None else sanitize(value.strip())
 
 
 def _seconds(value: float | None) -> str:
@@ -134,7 +144,7 @@ def csv_cells(item: Mapping[str, Any]) -> list[str]:
     for name in CSV_FIELDS:
         value = item.get(name)
         if isinstance(value, str):
-            text = display(value, limit=TEXT_LIMIT)
+            text = _whole(value)
             cells.append("'" + text if text.startswith(_FORMULA_STARTS) else text)
         elif isinstance(value, int | float) and not isinstance(value, bool):
             cells.append(json.dumps(value))

@@ -467,6 +467,22 @@ def test_csv_is_rfc4180_with_api_field_names_sanitised_and_no_formulas() -> None
     assert values["submittedAtTime"] == str(T - 100) and values["status"] == "failed"
 
 
+def test_plain_and_csv_never_cut_a_value_and_the_table_does() -> None:
+    long = {**HOSTILE, "project": "p" * 5000, "quotaNickname": "q" * 3000}
+    cells = job_list.plain_line(job_list.job_row(long, NOW, whole=True)).split("\t")
+    assert cells[2] == "p" * 5000 and cells[9] == "q" * 3000
+    values = dict(zip(job_list.CSV_FIELDS, job_list.csv_cells(long), strict=True))
+    assert values["project"] == "p" * 5000
+    # The table's rows are cut (its columns cut them further).
+    assert "more characters" in job_list.job_row(long, NOW).project
+    # And `-o plain` writes them whole.
+    from maxjob.output.job_list import PlainListWriter
+
+    out = io.StringIO()
+    PlainListWriter(Streams(out, io.StringIO(), environ={}), NOW).write([long])
+    assert out.getvalue().split("\t")[2] == "p" * 5000
+
+
 def tally(shown: int, total: int, *, complete: bool, windows: int = 1, read: int = 1) -> Any:
     counted = listing.Tally()
     counted.shown, counted.total, counted.complete = shown, total, complete
