@@ -477,6 +477,7 @@ def test_plain_and_csv_never_cut_a_value_and_the_table_does() -> None:
     assert "more characters" in job_list.job_row(long, NOW).project
     # And `-o plain` writes them whole.
     from maxjob.output.job_list import PlainListWriter
+    from maxjob.output.streams import Streams
 
     out = io.StringIO()
     PlainListWriter(Streams(out, io.StringIO(), environ={}), NOW).write([long])
