@@ -43,6 +43,9 @@ MAX_UNCOUNTED_PAGES = 1_000
 # Empty pages in a row that end a window before its count says (the listing shrank while it was
 # read, or the count is wrong): one is skipped, as the pages after it may still hold jobs.
 EMPTY_PAGES_TO_END = 2
+# Pages in a row that hold only jobs already shown, in one window, that end it (a service that
+# ignores the page number sends the first page again and again).
+REPEATED_PAGES_TO_END = 2
 # Past this many pages in a window, big buffers come from the system (see `maxjob.memory`).
 MANY_PAGES = 10
 WHEN_FORMS = (
@@ -155,6 +158,8 @@ class Tally:
         self.duplicates = 0
         # The listing ran to its end (rather than stopping at the limit).
         self.complete = False
+        # It stopped at pages that held only jobs already shown (see `REPEATED_PAGES_TO_END`).
+        self.repeated = False
 
     @property
     def matched(self) -> int:
@@ -270,6 +275,7 @@ def batches(
         else:
             fence = _fence(parts) if lazy else None
             chunks = _merged(open_window, len(parts), order_key(filters), fence)
+        repeated = 0
         for chunk in chunks:
             batch = []
             for item in chunk:
@@ -279,7 +285,16 @@ def batches(
                         yield batch
                         return
             if batch:
+                repeated = 0
                 yield batch
+            elif chunk and len(parts) == 1:
+                # A whole page of jobs already shown: once is a listing that moved while it was
+                # read; again, a service that ignores the page number (and a count it gave
+                # would have it send the first page forever).
+                repeated += 1
+                if repeated >= REPEATED_PAGES_TO_END:
+                    count.repeated = True
+                    return
         count.complete = True
     finally:
         for stream in windows:

@@ -158,7 +158,13 @@ def run(options: Options, streams: Streams, client_factory: ClientFactory = open
             chunks.close()
     writer.finish(tally)
     sent = tally.shown + tally.duplicates
-    if tally.complete and sent < tally.total:
+    if tally.repeated:
+        streams.warn(
+            f"pages came back holding only jobs already shown (after {tally.shown:,} jobs, of "
+            f"{tally.total:,} counted): stopped there; the service may be ignoring the page "
+            "number, and the list may be incomplete"
+        )
+    elif tally.complete and sent < tally.total:
         streams.warn(
             f"the service counted {tally.total:,} jobs but sent {sent:,}: pages came back short "
             "or empty (did jobs change while they were read?); the list may be incomplete"

@@ -257,6 +257,40 @@ def test_a_count_the_pages_do_not_reach_is_a_warning_not_no_match() -> None:
     )
 
 
+class _SamePage(PagedClient):
+    """A service that ignores the page number: every page is the first, with a huge count."""
+
+    def call(self, operation: Operation, **_: Any) -> Any:
+        with self.lock:
+            self.asked.append(int(dict(operation.query)["pageNumber"]))
+        return page_of(0, 100, 10**12)
+
+
+def test_pages_that_repeat_the_jobs_shown_end_the_listing_with_a_warning() -> None:
+    from maxjob.output.streams import Streams
+
+    client = _SamePage({})
+    out, err = io.StringIO(), io.StringIO()
+    streams = Streams(out, err, environ={})
+    options = list_command.Options(output="jsonl", limit=0)
+    code = list_command.run(options, streams, lambda *_, **__: _Closing(client))
+    assert code == 0
+    assert len(out.getvalue().splitlines()) == 100
+    assert err.getvalue() == (
+        "maxjob: warning: pages came back holding only jobs already shown (after 100 jobs, of "
+        "1,000,000,000,000 counted): stopped there; the service may be ignoring the page "
+        "number, and the list may be incomplete\n"
+    )
+    # It stopped after two such pages (and the few asked ahead), not at the count.
+    assert len(client.asked) < 40
+
+
+def test_one_page_of_jobs_already_shown_does_not_end_a_listing() -> None:
+    pages = {1: page_of(0, 100, 300), 2: page_of(0, 100, 300), 3: page_of(100, 100, 300)}
+    shown, tally = listed(PagedClient(pages))
+    assert len(shown) == 200 and not tally.repeated
+
+
 class _Closing:
     def __init__(self, client: Any) -> None:
         self.client = client
