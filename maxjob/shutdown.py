@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 GRACE = 3.0
 LEAVE_ALT_SCREEN = b"\x1b[?1049l"
 SHOW_CURSOR = b"\x1b[?25h"
+ENTER_ALT_SCREEN = b"\x1b[?1049h"
+HIDE_CURSOR = b"\x1b[?25l"
 
 _undo: list[Callable[[], None]] = []
 _leaving: list[int] = []

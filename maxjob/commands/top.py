@@ -223,6 +223,7 @@ class TerminalKeys:
         self._saved: list[Any] | None = None
         self._wake_r = self._wake_w = -1
         self._previous_winch: Any = None
+        self._previous_stop: Any = None
         self._forget: Callable[[], None] | None = None
 
     def __enter__(self) -> TerminalKeys:
@@ -240,6 +241,8 @@ class TerminalKeys:
             tty.setcbreak(self.fd, termios.TCSANOW)
             if hasattr(signal, "SIGWINCH"):
                 self._previous_winch = signal.signal(signal.SIGWINCH, self._on_resize)
+            if hasattr(signal, "SIGTSTP"):
+                self._previous_stop = signal.signal(signal.SIGTSTP, self._on_stop)
         except BaseException:
             self.__exit__()
             raise
@@ -256,6 +259,30 @@ class TerminalKeys:
         with contextlib.suppress(OSError):
             os.write(self._wake_w, b"\0")
 
+    def _on_stop(self, signum: int, frame: object) -> None:
+        """Ctrl-Z: the terminal given back as it was (attributes, screen, cursor) while the
+        process is stopped; after `fg`, the live view taken up again and drawn whole."""
+        import signal
+        import termios
+        import tty
+
+        from maxjob import shutdown
+
+        out = sys.stdout.fileno()
+        with contextlib.suppress(OSError):
+            os.write(out, shutdown.LEAVE_ALT_SCREEN + shutdown.SHOW_CURSOR)
+        with contextlib.suppress(OSError, termios.error):
+            if self._saved is not None:
+                termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTSTP)  # stopped here until the shell continues it
+        signal.signal(signal.SIGTSTP, self._on_stop)
+        with contextlib.suppress(OSError, termios.error):
+            tty.setcbreak(self.fd, termios.TCSANOW)
+        with contextlib.suppress(OSError):
+            os.write(out, shutdown.ENTER_ALT_SCREEN + shutdown.HIDE_CURSOR)
+        self._on_resize(signum, frame)  # a redraw of the whole screen
+
     def __exit__(self, *exc: object) -> None:
         import signal
         import termios
@@ -269,6 +296,8 @@ class TerminalKeys:
                 self._forget = None
             if self._previous_winch is not None and hasattr(signal, "SIGWINCH"):
                 signal.signal(signal.SIGWINCH, self._previous_winch)
+            if self._previous_stop is not None and hasattr(signal, "SIGTSTP"):
+                signal.signal(signal.SIGTSTP, self._previous_stop)
             for fd in (self._wake_r, self._wake_w):
                 if fd >= 0:
                     with contextlib.suppress(OSError):

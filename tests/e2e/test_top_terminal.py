@@ -83,6 +83,25 @@ def test_ctrl_c_leaves_with_0_and_restores_the_terminal(tty: Any) -> None:
     assert "interrupted" not in process.plain
 
 
+def test_ctrl_z_gives_the_terminal_back_and_takes_the_view_up_again(tty: Any) -> None:
+    process, before = tty("top", "--quota", "os_bigdata", "--interval", "30")
+    assert process.expect("sorted by cpu", 15), process.plain[-2000:]
+    drawn = len(process.output)
+    # The pty's child leads a session of its own, so the kernel does not stop it (an orphaned
+    # process group); what it does around the stop shows: the screen, cursor and attributes
+    # given back, then the view taken up again and drawn whole.
+    process.send(b"\x1a")
+    assert process.expect(lambda _: process.output.count(ENTER_ALT, drawn) >= 1, 5)
+    after = bytes(process.output[drawn:])
+    assert 0 <= after.find(LEAVE_ALT + SHOW) < after.find(ENTER_ALT + HIDE)
+    assert process.expect(lambda s: s.count("sorted by cpu") >= 2, 5)
+    during = termios.tcgetattr(process.fd)
+    assert not during[3] & termios.ICANON and not during[3] & termios.ECHO  # cbreak again
+    process.send(b"q")
+    assert process.wait(5) == 0
+    _given_back(process, before)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 def test_a_signal_ends_it_with_128_plus_n_and_restores_the_terminal(tty: Any, signum: int) -> None:
     process, before = tty("top", "--quota", "os_bigdata", "--interval", "30")
