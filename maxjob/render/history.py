@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from maxjob.history_stats import Run, Scope, Summary
-from maxjob.render.sanitize import display
+from maxjob.render.sanitize import display, sanitize
 from maxjob.render.units import amount, binary_bytes, decimal, duration, human_time, rfc3339
 
 if TYPE_CHECKING:
@@ -66,21 +66,21 @@ CSV_COLUMNS = (
 
 def _seconds(value: float | None) -> str:
     """A duration in whole seconds, as the API gives them (a run still going is measured to
-    now, to the microsecond: cut, not rounded, so it never runs ahead); `-` if unknown."""
-    return "-" if value is None else str(int(value))
+    now, to the microsecond: cut, not rounded, so it never runs ahead); empty if unknown."""
+    return "" if value is None else str(int(value))
 
 
 def _number(value: float | None) -> str:
-    """A number for a machine: `770`, `12.5`, never in exponent notation; `-` if unknown."""
+    """A number for a machine: `770`, `12.5`, never in exponent notation; empty if unknown."""
     if value is None:
-        return "-"
+        return ""
     if value == int(value):
         return str(int(value))
     return f"{value:.3f}".rstrip("0")
 
 
 def _bytes(value: float | None) -> str:
-    return "-" if value is None else str(round(value))
+    return "" if value is None else str(round(value))
 
 
 def _cu(run: Run) -> str:
@@ -111,24 +111,23 @@ def _zone(moment: datetime | None, *, utc: bool) -> str:
 
 def plain_line(run: Run, *, this: bool) -> str:
     """One tab-separated line of `PLAIN_COLUMNS`: times in RFC 3339 UTC, durations in seconds,
-    `-` for what is unknown (so that no field is empty), server text sanitised."""
+    an unknown value empty (as `list` and `top` write it), server text sanitised, never cut."""
     job = run.job
 
     def text(value: str | None) -> str:
-        shown = display(value, limit=256)
-        return shown or "-"
+        return "" if value is None else sanitize(value.strip())
 
     fields = [
         text(job.instance_id),
         "this" if this else "earlier",
-        rfc3339(job.submitted_at) if job.submitted_at else "-",
+        rfc3339(job.submitted_at) if job.submitted_at else "",
         text(run.outcome),
         _seconds(run.waited),
         _seconds(run.ran),
         _seconds(run.total),
-        _cu_figure(run) or "-",
-        "-" if run.input_bytes is None else _bytes(run.input_bytes),
-        "-" if job.priority is None else str(job.priority),
+        _cu_figure(run),
+        _bytes(run.input_bytes),
+        "" if job.priority is None else str(job.priority),
         text(job.quota_nickname),
         text(job.project),
     ]

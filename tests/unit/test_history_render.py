@@ -51,14 +51,13 @@ def history(this_extra: dict[str, Any] | None = None) -> tuple[Run, list[Run], S
     return this, earlier, summarize(this, earlier)
 
 
-def test_plain_is_one_line_a_run_with_fixed_columns_and_no_empty_field() -> None:
+def test_plain_is_one_line_a_run_with_fixed_columns() -> None:
     this, earlier, _ = history()
     lines = [render.plain_line(this, this=True)] + [
         render.plain_line(r, this=False) for r in earlier
     ]
     rows = [line.rstrip("\n").split("\t") for line in lines]
     assert all(len(row) == len(render.PLAIN_COLUMNS) for row in rows)
-    assert all(field for row in rows for field in row)
     first = dict(zip(render.PLAIN_COLUMNS, rows[0], strict=True))
     assert first == {
         "instanceId": "run-00",
@@ -77,12 +76,16 @@ def test_plain_is_one_line_a_run_with_fixed_columns_and_no_empty_field() -> None
     assert rows[-1][1:4] == ["earlier", "2026-11-09T11:06:40Z", "failed"]
 
 
-def test_plain_escapes_server_text_and_marks_what_is_unknown() -> None:
+def test_plain_escapes_server_text_and_leaves_what_is_unknown_empty() -> None:
     run = Run.from_item({"instanceId": "a\tb\x1b[31m", "status": "terminated"}, NOW)
     line = render.plain_line(run, this=False)
     assert line.count("\t") == len(render.PLAIN_COLUMNS) - 1
     assert "\x1b" not in line
-    assert line.startswith("a\\tb\\x1b[31m\tearlier\t-\tended\t")
+    assert line.startswith("a\\tb\\x1b[31m\tearlier\t\tended\t")
+    # As `list` and `top` write it: an unknown value is an empty field; text is never cut.
+    assert line.rstrip("\n").split("\t")[4:] == ["", "", "", "", "", "", "", ""]
+    long = Run.from_item({"instanceId": "x", "project": "p" * 5000}, NOW)
+    assert render.plain_line(long, this=False).rstrip("\n").endswith("\t" + "p" * 5000)
 
 
 def test_csv_parses_back_with_the_api_field_names() -> None:
