@@ -74,6 +74,12 @@ def of_outcome(outcome: Outcome | None, *, unfinished: ExitCode = ExitCode.RUNNI
     return unfinished if outcome is None else BY_OUTCOME[outcome]
 
 
+def cut_short(exc: BaseException) -> str:
+    """How a wait or watch was cut short, for its reports: its stdout's reader gone, or a
+    signal (SIGTERM, SIGHUP, Ctrl-C)."""
+    return "stdout closed" if isinstance(exc, BrokenPipeError) else "interrupted"
+
+
 def ended_note(instance_id: str) -> str:
     """The stderr line for a job whose outcome is `ENDED`, beside its exit status 1."""
     from maxjob.render.sanitize import display

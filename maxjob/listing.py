@@ -275,7 +275,6 @@ def batches(
         else:
             fence = _fence(parts) if lazy else None
             chunks = _merged(open_window, len(parts), order_key(filters), fence)
-        repeated = 0
         for chunk in chunks:
             batch = []
             for item in chunk:
@@ -285,16 +284,7 @@ def batches(
                         yield batch
                         return
             if batch:
-                repeated = 0
                 yield batch
-            elif chunk and len(parts) == 1:
-                # A whole page of jobs already shown: once is a listing that moved while it was
-                # read; again, a service that ignores the page number (and a count it gave
-                # would have it send the first page forever).
-                repeated += 1
-                if repeated >= REPEATED_PAGES_TO_END:
-                    count.repeated = True
-                    return
         count.complete = True
     finally:
         for stream in windows:
@@ -355,7 +345,10 @@ def _window_pages(
 
         large_buffers_from_the_system()
     following = 2
-    empty = 0
+    empty = repeated = 0
+    # This window's jobs so far: a page of none but these, twice in a row, ends it (the
+    # windows overlap, so only this window's own count).
+    seen = _ids(items)
     queue: deque[Future[_Page]] = deque()
     try:
         while True:
@@ -367,8 +360,17 @@ def _window_pages(
             if not queue:
                 return
             items, _ = queue.popleft().result()
-            if items:
-                empty = 0
+            ids = _ids(items)
+            if items and None not in ids and ids <= seen:
+                # Once: a listing that moved while it was read. Again: a service that ignores
+                # the page number (with the count it gave, the first page would come forever).
+                repeated += 1
+                if repeated >= REPEATED_PAGES_TO_END:
+                    count.repeated = True
+                    return
+            elif items:
+                empty = repeated = 0
+                seen |= ids
                 yield items
             else:
                 empty += 1  # the listing changed while it was read, or its count is wrong
@@ -389,7 +391,7 @@ def _pages_until_short(
     is the page before again (a service that ignores the page number), or `MAX_UNCOUNTED_PAGES`
     have been read (an answer that never ends is an error, not a listing)."""
     number = 1
-    seen = {item.get("instanceId") for item in items}
+    seen = _ids(items)
     while len(items) >= page_size:
         if number >= MAX_UNCOUNTED_PAGES:
             raise ResponseError(
@@ -398,11 +400,16 @@ def _pages_until_short(
             )
         number += 1
         items, _ = fetch(part, number)
-        ids = {item.get("instanceId") for item in items}
+        ids = _ids(items)
         if ids <= seen:
             return  # nothing new: a service that ignores the page number, or the end
         seen |= ids
         yield items
+
+
+def _ids(items: list[dict[str, Any]]) -> set[Any]:
+    """The instance ids of a page's jobs."""
+    return {item.get("instanceId") for item in items}
 
 
 def _merged(

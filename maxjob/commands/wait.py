@@ -161,7 +161,7 @@ def run(
             # SIGTERM or SIGHUP (how CI runners cancel a job), or stdout's reader gone: the
             # reports still written (they are files), the status kept.
             streams.clear_status()
-            note = "stdout closed" if isinstance(exc, BrokenPipeError) else "interrupted"
+            note = exits.cut_short(exc)
             _reports([jobs[i] for i in order], note, junit, github, streams, started)
             raise
         streams.clear_status()

@@ -104,8 +104,11 @@ def missed_line(sub: SubStatus) -> str:
     return f"{when}  -  {code} {display(sub.description)}".rstrip()
 
 
-def _identity(sub: SubStatus) -> tuple[int | None, str | None, str | None]:
-    return (sub.code, sub.start_time_raw, sub.description)
+def _identity(sub: SubStatus, position: int) -> tuple[int | None, datetime | int | None]:
+    """A substatus across polls: its code and when it started (as a time, however spelt); one
+    without a time, by its place in the job's list (which the service appends to). Not its
+    description, which may change while it runs (`Running 10%`, then `100%`)."""
+    return (sub.code, sub.start_time if sub.start_time is not None else position)
 
 
 def resume_hint(words: tuple[str, ...]) -> str:
@@ -194,10 +197,11 @@ def run(
             return exits.ExitCode.INTERRUPTED
         except (SystemExit, BrokenPipeError) as exc:
             # SIGTERM or SIGHUP (how CI cancels a job), or stdout's reader gone: the files
-            # still written, the status kept.
-            if watcher.job is not None:
-                note = "stdout closed" if isinstance(exc, BrokenPipeError) else "interrupted"
-                _reports(watcher.job, note, ref.instance_id, streams, saved, github, utc)
+            # still written (a finished job's with its outcome), the status kept.
+            last = watcher.job
+            if last is not None:
+                word = last.outcome.value if last.outcome is not None else exits.cut_short(exc)
+                _reports(last, word, ref.instance_id, streams, saved, github, utc)
             raise
     word = job.outcome.value if job.outcome is not None else "timed out"
     # The files first: a stdout whose reader has gone cannot lose them.
@@ -250,7 +254,7 @@ def _follow_lines(watcher: Watcher, fmt: formats.Format, jq: JqProgram | None) -
     to_stdout = fmt.name in ("plain", "table", "timeline")
     previous: list[tuple[str, int | None, str]] = []
     # The substatuses seen so far: those of the first poll, then every one shown.
-    seen: set[tuple[int | None, str | None, str | None]] = set()
+    seen: set[tuple[int | None, datetime | int | None]] = set()
 
     def emit(line: str) -> None:
         if to_stdout:
@@ -259,15 +263,19 @@ def _follow_lines(watcher: Watcher, fmt: formats.Format, jq: JqProgram | None) -
             streams.message(line)
 
     def on_job(job: JobInfo) -> None:
-        ordered = job.sub_statuses_in_order
+        place = {id(sub): index for index, sub in enumerate(job.sub_statuses)}
+        known = [(sub, _identity(sub, place[id(sub)])) for sub in job.sub_statuses_in_order]
+        missed = 0
         if previous and fmt.name != "jsonl":
             # Substatuses that began and ended between two polls: a line each, in order.
-            for sub in ordered[-MISSED_LINES - 1 : -1]:
-                if _identity(sub) not in seen:
+            for sub, identity in known[-MISSED_LINES - 1 : -1]:
+                if identity not in seen:
                     emit(missed_line(sub))
-        seen.update(_identity(sub) for sub in ordered)
+                    missed += 1
+        seen.update(identity for _, identity in known)
         key = change_key(job)
-        if previous and previous[-1] == key:
+        if previous and previous[-1] == key and not missed:
+            # (After a missed line the current state is said again: the job came back to it.)
             return
         new_substatus = not previous or previous[-1][1:] != key[1:]
         previous[:] = [key]

@@ -263,26 +263,44 @@ class _SamePage(PagedClient):
     def call(self, operation: Operation, **_: Any) -> Any:
         with self.lock:
             self.asked.append(int(dict(operation.query)["pageNumber"]))
+            if len(self.asked) > 500:  # a failure, not a hang, if the listing never stops
+                raise AssertionError("the listing did not stop")
         return page_of(0, 100, 10**12)
 
 
-def test_pages_that_repeat_the_jobs_shown_end_the_listing_with_a_warning() -> None:
+@pytest.mark.parametrize(("since", "windows"), [("1h", 1), ("8d", 2)])
+def test_pages_that_repeat_the_jobs_shown_end_the_listing_with_a_warning(
+    since: str, windows: int
+) -> None:
     from maxjob.output.streams import Streams
 
     client = _SamePage({})
     out, err = io.StringIO(), io.StringIO()
     streams = Streams(out, err, environ={})
-    options = list_command.Options(output="jsonl", limit=0)
+    options = list_command.Options(output="jsonl", limit=0, since=since)
     code = list_command.run(options, streams, lambda *_, **__: _Closing(client))
     assert code == 0
-    assert len(out.getvalue().splitlines()) == 100
+    assert len(out.getvalue().splitlines()) == 100  # the same 100 jobs in every window
+    counted = f"{windows * 10**12:,}"
     assert err.getvalue() == (
         "maxjob: warning: pages came back holding only jobs already shown (after 100 jobs, of "
-        "1,000,000,000,000 counted): stopped there; the service may be ignoring the page "
+        f"{counted} counted): stopped there; the service may be ignoring the page "
         "number, and the list may be incomplete\n"
     )
-    # It stopped after two such pages (and the few asked ahead), not at the count.
-    assert len(client.asked) < 40
+    # Each window stopped after two such pages (and the few asked ahead), not at the count.
+    assert len(client.asked) < 40 * windows
+
+
+def test_jobs_without_an_id_are_never_taken_for_a_repeated_page() -> None:
+    def nameless(first: int) -> dict[str, Any]:
+        jobs = [{"status": "running", "submittedAtTime": T - n} for n in range(first, first + 100)]
+        return {"totalCount": 300, "jobInfoList": jobs}
+
+    client = PagedClient({1: nameless(0), 2: nameless(100), 3: nameless(200)})
+    tally = listing.Tally()
+    window = listing.Window(T - 60, T)
+    shown = list(listing.jobs(client, {}, window, concurrency=3, tally=tally))
+    assert len(shown) == 300 and not tally.repeated
 
 
 def test_one_page_of_jobs_already_shown_does_not_end_a_listing() -> None:
