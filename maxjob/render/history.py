@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from maxjob.history_stats import Run, Scope, Summary
-from maxjob.render.sanitize import display, sanitize
+from maxjob.render.sanitize import display, whole
 from maxjob.render.units import amount, binary_bytes, decimal, duration, human_time, rfc3339
 
 if TYPE_CHECKING:
@@ -114,9 +114,7 @@ def plain_line(run: Run, *, this: bool) -> str:
     an unknown value empty (as `list` and `top` write it), server text sanitised, never cut."""
     job = run.job
 
-    def text(value: str | None) -> str:
-        return "" if value is None else sanitize(value.strip())
-
+    text = whole
     fields = [
         text(job.instance_id),
         "this" if this else "earlier",
@@ -149,7 +147,7 @@ def csv_text(this: Run, earlier: Sequence[Run]) -> str:
         job = run.job
 
         def text(value: str | None) -> str:
-            return _spreadsheet_safe(display(value, limit=4096))
+            return _spreadsheet_safe(whole(value))
 
         writer.writerow(
             [

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from maxjob.models import JobInfo
 from maxjob.render.phases import job_figures
-from maxjob.render.sanitize import display, sanitize
+from maxjob.render.sanitize import display
+from maxjob.render.sanitize import whole as sanitized_whole
 from maxjob.render.units import core_hours, decimal, rfc3339
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ def job_row(item: Mapping[str, Any], now: datetime, *, whole: bool = False) -> J
     figures = job_figures(job, now)
 
     def text(value: str | None) -> str:
-        return _whole(value) if whole else display(value, limit=TEXT_LIMIT)
+        return sanitized_whole(value) if whole else display(value, limit=TEXT_LIMIT)
 
     return JobRow(
         instance_id=text(job.instance_id),
@@ -102,11 +103,6 @@ def job_row(item: Mapping[str, Any], now: datetime, *, whole: bool = False) -> J
         quota=text(job.quota_nickname),
         priority=job.priority,
     )
-
-
-def _whole(value: str | None) -> str:
-    """Server text sanitised and trimmed, never cut (the body's 10 MiB cap bounds it)."""
-    return "" if value is None else sanitize(value.strip())
 
 
 def _seconds(value: float | None) -> str:
@@ -144,7 +140,7 @@ def csv_cells(item: Mapping[str, Any]) -> list[str]:
     for name in CSV_FIELDS:
         value = item.get(name)
         if isinstance(value, str):
-            text = _whole(value)
+            text = sanitized_whole(value)
             cells.append("'" + text if text.startswith(_FORMULA_STARTS) else text)
         elif isinstance(value, int | float) and not isinstance(value, bool):
             cells.append(json.dumps(value))

@@ -136,6 +136,12 @@ def sanitize(text: str, *, multiline: bool = False, limit: int | None = None) ->
 _LEADING_SPACE = re.compile(r"\s*")
 
 
+def whole(text: str | None) -> str:
+    """Server text for a machine format (`plain`, `csv`): masked, trimmed and sanitised, never
+    cut (the body's 10 MiB cap bounds it); empty for None."""
+    return "" if text is None else sanitize(text.strip())
+
+
 def display(text: str | None, *, multiline: bool = False, limit: int = FIELD_LIMIT) -> str:
     """Server text as shown to a person: secrets masked (before any layout can cut one in
     two), surrounding whitespace trimmed, cut to `limit` characters, then sanitised."""

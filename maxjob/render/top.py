@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from maxjob.quota import RUNNING_JOBS, Capacity, QuotaJob, Snapshot, ordered
-from maxjob.render.sanitize import display
+from maxjob.render.sanitize import display, whole
 from maxjob.render.units import (
     PAY_AS_YOU_GO,
     amount,
@@ -414,15 +414,16 @@ def _number_field(value: float | None) -> str:
 
 
 def records(frame: Frame) -> Iterator[list[str]]:
-    """One list of `COLUMNS` values per job, in the frame's order, server text sanitised."""
+    """One list of `COLUMNS` values per job, in the frame's order, server text sanitised and
+    never cut (`plain` and `csv`)."""
     for job in frame.jobs:
         part = share(job, frame)
         yield [
-            display(job.instance_id),
+            whole(job.instance_id),
             "queued" if job.queued else "running",
             "" if job.priority is None else str(job.priority),
-            display(job.owner),
-            display(job.project),
+            whole(job.owner),
+            whole(job.project),
             _number_field(job.waited),
             _number_field(job.ran),
             _number_field(job.cpu_usage),

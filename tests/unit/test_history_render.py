@@ -88,6 +88,12 @@ def test_plain_escapes_server_text_and_leaves_what_is_unknown_empty() -> None:
     assert render.plain_line(long, this=False).rstrip("\n").endswith("\t" + "p" * 5000)
 
 
+def test_csv_never_cuts_a_value() -> None:
+    this, earlier, _ = history({"project": "p" * 5000})
+    rows = list(csv.reader(io.StringIO(render.csv_text(this, earlier))))
+    assert rows[1][-1] == "p" * 5000
+
+
 def test_csv_parses_back_with_the_api_field_names() -> None:
     this, earlier, _ = history({"quotaNickname": '=HYPERLINK("x")', "project": 'p,"q"\nr'})
     text = render.csv_text(this, earlier)

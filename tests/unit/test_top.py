@@ -181,6 +181,14 @@ def test_server_text_is_escaped_in_the_table_plain_and_csv() -> None:
     assert "p\\tq" in plain_tab
 
 
+def test_plain_and_csv_never_cut_a_value() -> None:
+    job = QuotaJob.from_snapshot({"instanceId": "t", "project": "p" * 3000, "runningTime": 5})
+    frame = render.Frame("q", Snapshot("q", SNAPSHOTS, 1, 61, (job,)), Capacity("q"))
+    assert "\t" + "p" * 3000 + "\t" in render.plain(frame)
+    row = list(csv.reader(io.StringIO(render.csv_text(frame))))[1]
+    assert "p" * 3000 in row
+
+
 def test_csv_quotes_server_text_a_spreadsheet_would_run_as_a_formula() -> None:
     job = QuotaJob.from_snapshot(
         {
