@@ -40,9 +40,11 @@ def main() -> None:
     except KeyboardInterrupt:
         import sys
 
+        from maxjob.exits import ExitCode
+
         sys.stderr.write("maxjob: interrupted\n")
         sys.stderr.flush()
-        os._exit(130)
+        os._exit(ExitCode.INTERRUPTED)
 
 
 def _main() -> None:

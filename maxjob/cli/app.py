@@ -180,27 +180,16 @@ def streams(no_color: bool = False) -> "Streams":
 def execute(out: "Streams", work: Callable[[], int]) -> NoReturn:
     """Run a command's work; turn its outcome (or error) into the exit status. Never a
     traceback; an interrupt ends at once, even with requests in flight on other threads."""
-    from maxjob.exits import ExitCode
 
     try:
         code = work()
     except MaxjobError as exc:
         out.error(exc)
         code = exc.exit_code
-    except BrokenPipeError:
-        _silence_stdout()
-        code = ExitCode.BROKEN_PIPE
-    except KeyboardInterrupt:
-        out.message("maxjob: interrupted")
-        code = ExitCode.INTERRUPTED
-    except OSError as exc:  # the system's refusal (a full disk under stdout), not a bug
-        out.message(f"maxjob: error: {_system_error(exc)}")
-        _after_failed_write(exc)
-        code = ExitCode.ERROR
-    except Exception as exc:  # the last line of defence: never a traceback
-        out.message(f"maxjob: error: unexpected {type(exc).__name__}: {exc}")
-        out.message("maxjob: hint: this is a bug in maxjob; please report it with this line")
-        code = ExitCode.ERROR
+    except (KeyboardInterrupt, Exception) as exc:  # the last line of defence: no traceback
+        lines, code = fallen(exc)
+        for line in lines:
+            out.message(line)
     # `run` then ends the process at once (`end`): requests still in flight on other threads
     # (after an interrupt, or an error on one page of many) are not waited for.
     raise typer.Exit(int(code))
@@ -275,31 +264,37 @@ def run(app: typer.Typer) -> NoReturn:
     except typer.Exit as done:
         code = done.exit_code
     except SystemExit as done:  # SIGTERM or SIGHUP (`shutdown.terminate`): end at once
-        code = done.code if isinstance(done.code, int) else 1
-    except KeyboardInterrupt:  # before or after a command's own handling
-        sys.stderr.write("maxjob: interrupted\n")
-        code = 130
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except typer.Abort:
         sys.stderr.write("maxjob: aborted\n")
         code = 1
-    except BrokenPipeError:
-        _silence_stdout()
-        code = 141
-    except OSError as exc:
-        sys.stderr.write(f"maxjob: error: {_system_error(exc)}\n")
-        _after_failed_write(exc)
-        code = 1
-    except Exception as exc:
+    except (KeyboardInterrupt, Exception) as exc:
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             code = _usage_error(exc)
-        else:
-            # The last line of defence, outside any command: never a traceback.
-            sys.stderr.write(f"maxjob: error: unexpected {type(exc).__name__}: {exc}\n")
-            sys.stderr.write(
-                "maxjob: hint: this is a bug in maxjob; please report it with this line\n"
-            )
-            code = 1
+        else:  # outside any command (its flags, typer itself): the same last line of defence
+            lines, code = fallen(exc)
+            sys.stderr.write("".join(line + "\n" for line in lines))
     end(code if isinstance(code, int) else 0)
+
+
+def fallen(exc: BaseException) -> tuple[tuple[str, ...], int]:
+    """What an exception no command handled says on stderr, and its exit status: a closed
+    stdout 141 (silently), Ctrl-C 130, a full disk under stdout 1, anything else a bug (1)."""
+    from maxjob.exits import ExitCode
+
+    if isinstance(exc, BrokenPipeError):
+        _silence_stdout()
+        return (), ExitCode.BROKEN_PIPE
+    if isinstance(exc, KeyboardInterrupt):
+        return ("maxjob: interrupted",), ExitCode.INTERRUPTED
+    if isinstance(exc, OSError) and _is_write(exc):  # the system's refusal, not a bug
+        if not exc.filename:  # stdout: what is still buffered for it is dropped, said once
+            _silence_stdout()
+        return (f"maxjob: error: {_system_error(exc)}",), ExitCode.ERROR
+    return (
+        f"maxjob: error: unexpected {type(exc).__name__}: {exc}",
+        "maxjob: hint: this is a bug in maxjob; please report it with this line",
+    ), ExitCode.ERROR
 
 
 def end(code: int) -> NoReturn:
@@ -328,16 +323,10 @@ def end(code: int) -> NoReturn:
 
 
 def _system_error(exc: OSError) -> str:
-    """An error of the system in words: `cannot write standard output: No space left on device`."""
-    what = f" {exc.filename}" if exc.filename else " standard output"
-    return f"cannot write{what}: {exc.strerror or exc}" if _is_write(exc) else str(exc)
-
-
-def _after_failed_write(exc: OSError) -> None:
-    """After a write to stdout failed (and was said), what is still buffered for it is
-    dropped, so that the last flush does not say it again."""
-    if _is_write(exc) and not exc.filename:
-        _silence_stdout()
+    """A failed write in words: `cannot write standard output: No space left on device` (a
+    write without a file name is stdout's: maxjob's files name theirs in their own errors)."""
+    what = exc.filename or "standard output"
+    return f"cannot write {what}: {exc.strerror or exc}"
 
 
 def _is_write(exc: OSError) -> bool:
