@@ -46,4 +46,11 @@ LIST_STATUSES = (
 )
 # Fields of a job that `list --sort` is offered (the API's item fields; any other is sent as
 # given, and the service decides).
-LIST_SORT_FIELDS = ("submittedAtTime", "waitingTime", "runningTime", "cuUsage", "inputBytes")
+LIST_SORT_FIELDS = (
+    "submittedAtTime",
+    "waitingTime",
+    "runningTime",
+    "cuUsage",
+    "inputBytes",
+    "priority",
+)

@@ -33,8 +33,6 @@ PAGE_SIZE = 100
 # The most rows an `--export` picture draws: the first ones, in the order shown.
 EXPORT_ROWS = 1000
 DEFAULT_SORT = ("submittedAtTime:desc",)
-# What the documentation shows of `status` (OPERATIONS §1.1): no enum is published.
-DOCUMENTED_STATUSES = LIST_STATUSES
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -220,61 +218,50 @@ def refused_hint(whole: listing.Window, now: datetime) -> str:
 
 
 def no_match(options: Options, whole: listing.Window, *, utc: bool) -> str:
-    """One line: nothing matched, in which window and with which filters."""
+    """One line: nothing matched, in which window and with which filters (as flags that can be
+    typed again), then what may explain it."""
     since = human_time(datetime.fromtimestamp(whole.since, UTC), utc=utc)
     until = human_time(datetime.fromtimestamp(whole.until, UTC), utc=utc)
-    given = [
-        f"{flag} {shlex.quote(str(value))}"
-        for flag, values in (
-            ("--status", options.statuses),
-            ("--project", options.projects),
-            ("--owner", options.owners),
-            ("--quota", (options.quota,) if options.quota is not None else ()),
-            ("--type", options.types),
-            ("--priority", options.priorities),
-            ("--signature", options.signatures),
-            ("--node", options.nodes),
-            ("--id", options.ids),
-            ("--diag", options.diags),
-        )
-        for value in values
-    ]
+    given = _filters(options)
     line = f"maxjob: no jobs matched from {since} to {until}"
     if given:
-        line += f" with {' '.join(given)}"
-    if any("," in value for value in _texts(options)):
+        line += " with " + " ".join(f"{flag} {shlex.quote(str(v))}" for flag, v in given)
+    if options.statuses:
+        line += f" (statuses the documentation shows: {', '.join(LIST_STATUSES)})"
+        if set(options.statuses) & _OUTCOME_STATUSES and "terminated" not in options.statuses:
+            line += (
+                "; a job that ended is often listed as terminated whatever its outcome: "
+                "try --status terminated (the list cannot tell their outcome: maxjob info ID can)"
+            )
+    comma = next((flag for flag, v in given if isinstance(v, str) and "," in v), None)
+    if comma is not None:
         line += (
             "; a value with a comma is sent as one value: repeat the flag for several "
-            "(--status failed --status terminated)"
+            f"({comma} A {comma} B)"
         )
     if any("$" not in owner for owner in options.owners):
         line += (
             "; an owner is matched as the API writes it, with its account type "
             "(ALIYUN$name or RAM$name; the table leaves the type out when narrow)"
         )
-    if options.statuses:
-        line += f" (statuses the documentation shows: {', '.join(DOCUMENTED_STATUSES)})"
-        if set(options.statuses) & _OUTCOME_STATUSES and "terminated" not in options.statuses:
-            line += (
-                "; a job that ended is often listed as terminated whatever its outcome: "
-                "try --status terminated (the list cannot tell their outcome: maxjob info ID can)"
-            )
     return line
 
 
-def _texts(options: Options) -> list[str]:
-    """The filter values given as text (each sent as it is)."""
-    lists = (
-        options.statuses,
-        options.projects,
-        options.owners,
-        options.types,
-        options.signatures,
-        options.nodes,
-        options.ids,
-        options.diags,
+def _filters(options: Options) -> list[tuple[str, str | int]]:
+    """Each filter value given, with its flag, in the order of `--help`."""
+    flags: tuple[tuple[str, tuple[str | int, ...]], ...] = (
+        ("--status", options.statuses),
+        ("--project", options.projects),
+        ("--owner", options.owners),
+        ("--quota", (options.quota,) if options.quota is not None else ()),
+        ("--type", options.types),
+        ("--priority", options.priorities),
+        ("--signature", options.signatures),
+        ("--node", options.nodes),
+        ("--id", options.ids),
+        ("--diag", options.diags),
     )
-    return [value for values in lists for value in values]
+    return [(flag, value) for flag, values in flags for value in values]
 
 
 # Statuses that name an outcome, which an ended job's `status` often does not (it says

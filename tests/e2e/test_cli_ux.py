@@ -80,6 +80,7 @@ def test_bash_completion_of_commands_options_and_values() -> None:
     ]
     assert _complete("maxjob list --status f") == ["failed"]
     assert _complete("maxjob ls --sort cu") == ["cuUsage"]
+    assert _complete("maxjob ls --sort pr") == ["priority"]
     assert _complete("maxjob ls --sort cuUsage:") == ["cuUsage:desc", "cuUsage:asc"]
 
 

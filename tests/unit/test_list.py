@@ -788,8 +788,10 @@ def test_no_match_repeats_the_flags_as_they_can_be_typed_again() -> None:
     comma = list_command.no_match(
         list_command.Options(statuses=("failed,terminated",)), whole, utc=True
     )
-    assert "with --status failed,terminated;" in comma
-    assert "repeat the flag for several (--status failed --status terminated)" in comma
+    assert "with --status failed,terminated (statuses the documentation shows" in comma
+    assert "repeat the flag for several (--status A --status B)" in comma
+    projects = list_command.no_match(list_command.Options(projects=("a,b",)), whole, utc=True)
+    assert "(--project A --project B)" in projects
     # An owner without its account type, as a narrow table shows it, matches nothing.
     short = list_command.no_match(
         list_command.Options(owners=("etl-bot@example.com",)), whole, utc=True
