@@ -225,6 +225,8 @@ class TerminalKeys:
         self._previous_winch: Any = None
         self._previous_stop: Any = None
         self._forget: Callable[[], None] | None = None
+        # Whether the live view is on the alternate screen (`run_live` says so).
+        self.drawing = False
 
     def __enter__(self) -> TerminalKeys:
         import signal
@@ -269,24 +271,30 @@ class TerminalKeys:
         from maxjob import shutdown
 
         out = sys.stdout.fileno()
-        with contextlib.suppress(OSError):
-            os.write(out, shutdown.LEAVE_ALT_SCREEN + shutdown.SHOW_CURSOR)
+        drawing = self.drawing
+        if drawing:
+            with contextlib.suppress(OSError):
+                os.write(out, shutdown.LEAVE_ALT_SCREEN + shutdown.SHOW_CURSOR)
         with contextlib.suppress(OSError, termios.error):
-            if self._saved is not None:
-                termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+            self._give_back()
         signal.signal(signal.SIGTSTP, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTSTP)  # stopped here until the shell continues it
         signal.signal(signal.SIGTSTP, self._on_stop)
         with contextlib.suppress(OSError, termios.error):
             tty.setcbreak(self.fd, termios.TCSANOW)
-        with contextlib.suppress(OSError):
-            os.write(out, shutdown.ENTER_ALT_SCREEN + shutdown.HIDE_CURSOR)
-        self._on_resize(signum, frame)  # a redraw of the whole screen
+        if drawing and self.drawing:
+            with contextlib.suppress(OSError):
+                os.write(out, shutdown.ENTER_ALT_SCREEN + shutdown.HIDE_CURSOR)
+            self._on_resize(signum, frame)  # a redraw of the whole screen
 
     def __exit__(self, *exc: object) -> None:
         import signal
         import termios
 
+        # Ctrl-Z unhooked first: a stop from here on must not set cbreak mode again.
+        if self._previous_stop is not None and hasattr(signal, "SIGTSTP"):
+            signal.signal(signal.SIGTSTP, self._previous_stop)
+            self._previous_stop = None
         try:
             if self._saved is not None:
                 termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
@@ -296,8 +304,6 @@ class TerminalKeys:
                 self._forget = None
             if self._previous_winch is not None and hasattr(signal, "SIGWINCH"):
                 signal.signal(signal.SIGWINCH, self._previous_winch)
-            if self._previous_stop is not None and hasattr(signal, "SIGTSTP"):
-                signal.signal(signal.SIGTSTP, self._previous_stop)
             for fd in (self._wake_r, self._wake_w):
                 if fd >= 0:
                     with contextlib.suppress(OSError):
@@ -457,9 +463,16 @@ def follow(
         # screen as it was.
         Live(console=console, auto_refresh=False, screen=True) as live,
     ):
-        screen = LiveScreen(reader, frame._replace(interval=interval), live, utc=utc)
-        screen.show()
-        refresh_loop(screen, pressed, clock, interval)
+        drawing = pressed if isinstance(pressed, TerminalKeys) else None
+        try:
+            if drawing is not None:
+                drawing.drawing = True
+            screen = LiveScreen(reader, frame._replace(interval=interval), live, utc=utc)
+            screen.show()
+            refresh_loop(screen, pressed, clock, interval)
+        finally:
+            if drawing is not None:  # before the alternate screen is left
+                drawing.drawing = False
 
 
 def show_once(

@@ -224,8 +224,11 @@ def test_watch_timeout_is_a_warning_and_an_unwritable_summary_only_warns(
     [
         ["wait", "finished", "failed", "--junit", "{dir}/r.xml"],
         ["watch", "failed", "--export", "{dir}/f.svg"],
+        # Nothing on stdout before the final output: the pipe breaks at that last write.
+        ["wait", "finished", "failed", "--junit", "{dir}/r.xml", "-o", "json"],
+        ["watch", "failed", "--export", "{dir}/f.svg", "-o", "json"],
     ],
-    ids=["wait", "watch"],
+    ids=["wait", "watch", "wait-json", "watch-json"],
 )
 def test_a_reader_that_leaves_early_loses_no_report(
     emulator: Emulator, tmp_path: Path, args: list[str]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import termios
 import time
@@ -100,6 +101,35 @@ def test_ctrl_z_gives_the_terminal_back_and_takes_the_view_up_again(tty: Any) ->
     process.send(b"q")
     assert process.wait(5) == 0
     _given_back(process, before)
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_ctrl_z_under_a_shell_stops_it_with_the_screen_given_back(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    env = {**keyed_environ(tmp_path, emulator.url), "TZ": "UTC", "PS1": "$ "}
+    bash = shutil.which("bash") or "bash"
+    shell = PtyProcess.start([bash, "--norc", "--noprofile", "-i"], env, columns=100, lines=40)
+    try:
+        shell.send(f"{MAXJOB} top --quota os_bigdata --interval 30\n".encode())
+        assert shell.expect("sorted by cpu", 15), shell.plain[-2000:]
+        drawn = len(shell.output)
+        shell.send(b"\x1a")
+        assert shell.expect(lambda s: "Stopped" in s[-500:], 10), shell.plain[-1000:]
+        stopped = bytes(shell.output[drawn:])
+        # Given back before the shell said so: the normal screen, the cursor shown.
+        assert 0 <= stopped.find(LEAVE_ALT + SHOW) < stopped.find(b"Stopped")
+        shell.send(b"fg\n")
+        assert shell.expect(lambda _: ENTER_ALT in shell.output[drawn:], 10)
+        assert shell.expect(lambda _: shell.output.count(b"sorted by cpu", drawn) >= 1, 10)
+        shell.send(b"q")
+        assert shell.expect(lambda s: s.rstrip().endswith("$"), 10), shell.plain[-500:]
+        raw = bytes(shell.output)
+        assert raw.rfind(LEAVE_ALT) > raw.rfind(ENTER_ALT) and raw.rfind(SHOW) > raw.rfind(HIDE)
+        shell.send(b"exit\n")
+        shell.wait(5)
+    finally:
+        shell.close()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
