@@ -72,6 +72,13 @@ headers["authorization"] = (f"ACS3-HMAC-SHA256 Credential={key_id},"
                             f"SignedHeaders={';'.join(names)},Signature={sig}")
 """
 
+# The floors end as maxjob does: output flushed, then os._exit (no interpreter teardown).
+EXIT = """
+import os
+sys.stdout.flush()
+os._exit(0)
+"""
+
 # The floor: that call with the standard library only.
 STDLIB_ONE = (
     SIGNED
@@ -81,6 +88,7 @@ conn = http.client.HTTPConnection(host)
 conn.request("GET", path, headers=headers)
 sys.stdout.write(json.dumps(json.loads(conn.getresponse().read())["data"]) + "\\n")
 """
+    + EXIT
 )
 
 # The floor of a Typer + httpx CLI: import both, send that call with httpx.
@@ -92,6 +100,7 @@ with httpx.Client() as client:
     answer = client.get(f"http://{host}{path}", headers=headers)
 sys.stdout.write(json.dumps(answer.json()["data"]) + "\\n")
 """
+    + EXIT
 )
 
 # `list --limit 0` the SDK's way: ListJobInfos page after page, 100 at a time, in one process.
