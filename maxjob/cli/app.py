@@ -180,6 +180,7 @@ def streams(no_color: bool = False) -> "Streams":
 def execute(out: "Streams", work: Callable[[], int]) -> NoReturn:
     """Run a command's work; turn its outcome (or error) into the exit status. Never a
     traceback; an interrupt ends at once, even with requests in flight on other threads."""
+    from maxjob.exits import ExitCode
 
     try:
         code = work()
@@ -190,6 +191,9 @@ def execute(out: "Streams", work: Callable[[], int]) -> NoReturn:
         lines, code = fallen(exc)
         for line in lines:
             out.message(line)
+    if code == ExitCode.INTERRUPTED:  # said, by `fallen` or by the command (its resume hint)
+        global _interrupted
+        _interrupted = True
     # `run` then ends the process at once (`end`): requests still in flight on other threads
     # (after an interrupt, or an error on one page of many) are not waited for.
     raise typer.Exit(int(code))
@@ -253,6 +257,7 @@ def _whole_writes() -> None:
 def run(app: typer.Typer) -> NoReturn:
     """Run the app: usage errors as one line (plus a pointer to --help), exit status out."""
     from maxjob import shutdown
+    from maxjob.exits import ExitCode
 
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
@@ -274,7 +279,16 @@ def run(app: typer.Typer) -> NoReturn:
         else:  # outside any command (its flags, typer itself): the same last line of defence
             lines, code = fallen(exc)
             sys.stderr.write("".join(line + "\n" for line in lines))
-    end(code if isinstance(code, int) else 0)
+    code = code if isinstance(code, int) else 0
+    if code == ExitCode.INTERRUPTED and not _interrupted:
+        # Typer's own word for a Ctrl-C outside a command's work (during its imports): 130,
+        # silently.
+        sys.stderr.write("maxjob: interrupted\n")
+    end(code)
+
+
+# Whether a command ended interrupted, and said so (`execute`).
+_interrupted = False
 
 
 def fallen(exc: BaseException) -> tuple[tuple[str, ...], int]:

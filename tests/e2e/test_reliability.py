@@ -683,3 +683,20 @@ def test_a_closed_pipe_is_141_under_pythonunbuffered(emulator_with: Any, tmp_pat
     process.stdout.close()
     assert process.wait(timeout=60) == 141
     assert process.stderr is not None and process.stderr.read() == b""
+
+
+def test_ctrl_c_that_typer_catches_is_one_line_and_130() -> None:
+    # Typer turns a KeyboardInterrupt outside maxjob's handling into Exit(130), silently.
+    interrupted = (
+        "import typer\n"
+        "from maxjob.cli import app\n"
+        "bare = typer.Typer()\n"
+        "@bare.command()\n"
+        "def go() -> None:\n"
+        "    raise KeyboardInterrupt\n"
+        "app.run(bare)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", interrupted], capture_output=True, text=True, timeout=30
+    )
+    assert (done.returncode, done.stderr) == (130, "maxjob: interrupted\n")
