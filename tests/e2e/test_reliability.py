@@ -653,16 +653,32 @@ def test_a_full_disk_under_stdout_is_exit_1_and_one_line(
     assert done.stderr == ("maxjob: error: cannot write standard output: No space left on device\n")
 
 
-def test_ctrl_c_while_starting_is_one_line_and_130() -> None:
-    interrupted = (
-        "import maxjob.cli as cli\n"
-        "def _main():\n"
-        "    raise KeyboardInterrupt\n"
-        "cli._main = _main\n"
-        "cli.main()\n"
-    )
+# A Ctrl-C while maxjob starts (its imports), and one that typer turns into Exit(130) itself,
+# silently (outside a command's work).
+INTERRUPTED_WHILE_STARTING = (
+    "import maxjob.cli as cli\n"
+    "def _main():\n"
+    "    raise KeyboardInterrupt\n"
+    "cli._main = _main\n"
+    "cli.main()\n"
+)
+INTERRUPTED_IN_TYPER = (
+    "import typer\n"
+    "from maxjob.cli import app\n"
+    "bare = typer.Typer()\n"
+    "@bare.command()\n"
+    "def go() -> None:\n"
+    "    raise KeyboardInterrupt\n"
+    "app.run(bare)\n"
+)
+
+
+@pytest.mark.parametrize(
+    "script", [INTERRUPTED_WHILE_STARTING, INTERRUPTED_IN_TYPER], ids=["starting", "in-typer"]
+)
+def test_ctrl_c_outside_a_command_is_one_line_and_130(script: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-c", interrupted], capture_output=True, text=True, timeout=30
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30
     )
     assert (done.returncode, done.stderr) == (130, "maxjob: interrupted\n")
 
@@ -683,20 +699,3 @@ def test_a_closed_pipe_is_141_under_pythonunbuffered(emulator_with: Any, tmp_pat
     process.stdout.close()
     assert process.wait(timeout=60) == 141
     assert process.stderr is not None and process.stderr.read() == b""
-
-
-def test_ctrl_c_that_typer_catches_is_one_line_and_130() -> None:
-    # Typer turns a KeyboardInterrupt outside maxjob's handling into Exit(130), silently.
-    interrupted = (
-        "import typer\n"
-        "from maxjob.cli import app\n"
-        "bare = typer.Typer()\n"
-        "@bare.command()\n"
-        "def go() -> None:\n"
-        "    raise KeyboardInterrupt\n"
-        "app.run(bare)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", interrupted], capture_output=True, text=True, timeout=30
-    )
-    assert (done.returncode, done.stderr) == (130, "maxjob: interrupted\n")
