@@ -89,19 +89,21 @@ def change_line(job: JobInfo, when: datetime) -> str:
     if job.outcome is not None and job.outcome.value != job.normalised_status:
         status = f"{status} ({job.outcome.value})"
     current = job.current_sub_status
-    sub = ""
-    if current is not None:
-        code = "" if current.code is None else str(current.code)
-        sub = f"{code} {display(current.description)}".strip()
+    sub = _sub_text(current) if current is not None else ""
     return f"{rfc3339(when.replace(microsecond=0))}  {status}  {sub}".rstrip()
+
+
+def _sub_text(sub: SubStatus) -> str:
+    """`<code> <description>` of a substatus, as the change lines end."""
+    code = "" if sub.code is None else str(sub.code)
+    return f"{code} {display(sub.description)}".strip()
 
 
 def missed_line(sub: SubStatus) -> str:
     """A substatus that began and ended between two polls, from the job's substatus list: its
     start and its code, with `-` for the status (what the job's status was then is not known)."""
     when = rfc3339(sub.start_time.replace(microsecond=0)) if sub.start_time else "-"
-    code = "" if sub.code is None else str(sub.code)
-    return f"{when}  -  {code} {display(sub.description)}".rstrip()
+    return f"{when}  -  {_sub_text(sub)}".rstrip()
 
 
 def _identity(sub: SubStatus, position: int) -> tuple[int | None, datetime | int | None]:

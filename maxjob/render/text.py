@@ -14,7 +14,7 @@ from typing import Any
 
 from maxjob.errors import MaxjobError
 from maxjob.models import JobInfo, epoch_to_datetime, parse_substatus_time
-from maxjob.render.sanitize import sanitize
+from maxjob.render.sanitize import sanitize, whole
 from maxjob.render.units import amount, core_hours, gb_hours, rfc3339
 
 EPOCH_FIELDS = frozenset({"submittedAtTime", "runningAtTime", "endAtTime"})
@@ -50,7 +50,7 @@ def scalar_text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        return sanitize(value.strip())
+        return whole(value)
     if isinstance(value, bool | int | float):
         return json.dumps(value)
     return None
