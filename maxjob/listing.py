@@ -346,9 +346,10 @@ def _window_pages(
         large_buffers_from_the_system()
     following = 2
     empty = repeated = 0
-    # This window's jobs so far: a page of none but these, twice in a row, ends it (the
-    # windows overlap, so only this window's own count).
-    seen = _ids(items)
+    # A page of none but the jobs of this window's first page or of the page before, twice in a
+    # row, ends it: what a service that ignores the page number sends (two pages of ids kept,
+    # not all of them: the listing's own dedup set is the one that grows).
+    opening = before = _ids(items)
     queue: deque[Future[_Page]] = deque()
     try:
         while True:
@@ -361,7 +362,7 @@ def _window_pages(
                 return
             items, _ = queue.popleft().result()
             ids = _ids(items)
-            if items and None not in ids and ids <= seen:
+            if items and None not in ids and (ids <= opening or ids <= before):
                 # Once: a listing that moved while it was read. Again: a service that ignores
                 # the page number (with the count it gave, the first page would come forever).
                 repeated += 1
@@ -370,7 +371,7 @@ def _window_pages(
                     return
             elif items:
                 empty = repeated = 0
-                seen |= ids
+                before = ids
                 yield items
             else:
                 empty += 1  # the listing changed while it was read, or its count is wrong
