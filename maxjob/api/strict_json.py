@@ -2,7 +2,9 @@
 
 `parse_json` refuses what `json.loads` lets through and a reader of the answer should not see:
 invalid UTF-8, NaN and Infinity (and numbers that overflow to them), lone surrogates, repeated
-keys, nesting past `MAX_JSON_DEPTH`.
+keys, nesting past `MAX_JSON_DEPTH`. A body without a backslash (most are) has its repeated keys
+and nesting found from its text, with scans in C (`_plain_document`); any other is checked value
+by value (`_strict_document`), as is one where a key repeats, to say which.
 
 With `verbatim` (a path of keys to a list of objects, as `("data", "jobInfoList")`), the objects
 of that list come back as `Verbatim` dicts that keep the text they were sent as, when that text
@@ -27,6 +29,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from itertools import accumulate
 from typing import Any
 
 MAX_JSON_DEPTH = 64
@@ -34,7 +37,9 @@ MAX_JSON_DEPTH = 64
 # A \uD800-\uDFFF escape: a surrogate, which must come in a high-low pair.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
-Scan = Callable[[str, int], tuple[Any, int]]
+# Where a JSON value that starts at an index ends (no hook: the document is already checked, and
+# a scan with no Python call in it cannot be interleaved with another thread's).
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 class Verbatim(dict[str, Any]):
@@ -54,11 +59,73 @@ def parse_json(body: bytes, *, verbatim: tuple[str, ...] = ()) -> Any:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise ValueError("the body is not valid UTF-8") from None
+    document = _plain_document(body, text) if b"\\" not in body else _NOT_VOUCHED
+    if document is _NOT_VOUCHED:
+        document = _strict_document(text)
+    if verbatim:
+        items = _at(document, verbatim)
+        if items:
+            _keep(items, _texts(text, verbatim[-1], len(items)))
+    return document
+
+
+def _strict_document(text: str) -> Any:
+    """The document, every rule checked on the parsed values."""
     decoder = json.JSONDecoder(
         parse_constant=_no_constant, parse_float=_finite, object_pairs_hook=_unique
     )
+    document = _decode(decoder, text)
+    if _nesting(document) > MAX_JSON_DEPTH:
+        raise _too_deep()
+    if _SURROGATE_ESCAPE.search(text):
+        _refuse_lone_surrogates(document)
+    return document
+
+
+def _plain_document(body: bytes, text: str) -> Any:
+    """The document of a body without a backslash, its repeated keys and nesting found from its
+    text (C scans, instead of a hook for every object and a walk of every value); or
+    `_NOT_VOUCHED` when they may be wrong (a repeated key: the strict parse says which).
+
+    With no backslash, every quote opens or closes a string, so what lies outside the strings
+    is known: each `:` there is one member of an object, and the brackets there are its
+    nesting. The objects of the document (their sizes counted as they are made) hold as many
+    members as there are such colons unless a key repeats (a dict keeps one of the two). No
+    escape means no lone surrogate either.
+    """
+    sizes: list[int] = []
+
+    def counted(value: dict[str, Any]) -> dict[str, Any]:
+        sizes.append(len(value))
+        return value
+
+    document = _decode(
+        json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite, object_hook=counted),
+        text,
+    )
+    outside = _outside_strings(body)
+    if outside.count(b":") != sum(sizes):
+        return _NOT_VOUCHED
+    brackets = outside.translate(None, b":")
+    # (Balanced brackets nest at most half their number deep.)
+    deep = len(brackets) > 2 * MAX_JSON_DEPTH
+    if deep and max(accumulate(map(_STEP.__getitem__, brackets))) > MAX_JSON_DEPTH:
+        raise _too_deep()
+    return document
+
+
+def _outside_strings(body: bytes) -> bytes:
+    """The `{}[]:` of a backslash-free JSON body that lie outside its strings, in order."""
+    structure = body.translate(None, _NOT_STRUCTURE)
+    # Two quotes side by side close one string and open the next, or open and close one: left
+    # to right, either way the quotes still pair up (open, close) after they go.
+    structure = structure.replace(b'""', b"")
+    return _STRING.sub(b"", structure)
+
+
+def _decode(decoder: json.JSONDecoder, text: str) -> Any:
     try:
-        document = decoder.decode(text)
+        return decoder.decode(text)
     except json.JSONDecodeError as exc:
         cut_short = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated")
         kind = "truncated" if cut_short else "not valid JSON"
@@ -67,17 +134,10 @@ def parse_json(body: bytes, *, verbatim: tuple[str, ...] = ()) -> Any:
         raise ValueError(f"the body is {kind}") from None
     except RecursionError:
         raise ValueError("the body is nested too deeply") from None
-    if _nesting(document) > MAX_JSON_DEPTH:
-        raise ValueError(f"the body is nested more than {MAX_JSON_DEPTH} levels deep")
-    if _SURROGATE_ESCAPE.search(text):
-        _refuse_lone_surrogates(document)
-    if verbatim:
-        items = _at(document, verbatim)
-        if items:
-            scan: Scan = decoder.scan_once  # type: ignore[attr-defined]  # set in __init__
-            texts = _texts(text, verbatim[-1], len(items), scan)
-            _keep(items, texts)
-    return document
+
+
+def _too_deep() -> ValueError:
+    return ValueError(f"the body is nested more than {MAX_JSON_DEPTH} levels deep")
 
 
 def _no_constant(name: str) -> Any:
@@ -102,6 +162,13 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+_NOT_VOUCHED: Any = object()
+_NOT_STRUCTURE = bytes(byte for byte in range(256) if byte not in b'{}[]:"')
+_STRING = re.compile(rb'"[^"]*"')
+# Each bracket's step in the nesting.
+_STEP = {ord("{"): 1, ord("["): 1, ord("}"): -1, ord("]"): -1}
+
+
 # -- the items' texts --------------------------------------------------------------------------
 
 
@@ -117,7 +184,7 @@ def _at(document: Any, path: tuple[str, ...]) -> list[Any] | None:
     return value
 
 
-def _texts(text: str, key: str, count: int, scan: Scan) -> list[str] | None:
+def _texts(text: str, key: str, count: int) -> list[str] | None:
     """The texts of the `count` objects of the list under `key`, or None (see the module)."""
     if not text.isascii() or "\\" in text or "\x7f" in text or text.count(f'"{key}"') != 1:
         return None
@@ -127,23 +194,27 @@ def _texts(text: str, key: str, count: int, scan: Scan) -> list[str] | None:
         return None
     marker = f'"{key}":[{{'
     at = text.find(marker)
-    if at < 0 or text.count("},{") != count - 1:
+    if at < 0:
         return None
-    starts = [at + len(marker) - 1]
-    for _ in range(count - 1):
-        boundary = text.find("},{", starts[-1])
-        if boundary < 0:
-            return None
-        starts.append(boundary + 2)
+    # Every `},{` of the page is a boundary between two items: as many as the items less one,
+    # the first after the list's key.
+    parts = text.split("},{")
+    first = at + len(marker) - 1
+    if len(parts) != count or (count > 1 and len(parts[0]) < first):
+        return None
+    last = len(text) - len(parts[-1]) - 1 if count > 1 else first
     try:
-        _, end = scan(text, starts[-1])  # the last object: where the list ends
+        _, end = _scan(text, last)  # the last object: where the list ends
     except (StopIteration, ValueError):
         return None
     if text[end : end + 1] != "]":
         return None
-    ends = [start - 1 for start in starts[1:]]
-    ends.append(end)
-    return [text[start:stop] for start, stop in zip(starts, ends, strict=True)]
+    if count == 1:
+        return [text[first:end]]
+    texts = [text[first : len(parts[0]) + 1]]
+    texts.extend(["{" + part + "}" for part in parts[1:-1]])
+    texts.append(text[last:end])
+    return texts
 
 
 def _keep(items: list[Any], texts: list[str] | None) -> None:
@@ -191,9 +262,9 @@ def _refuse_lone_surrogates(value: Any) -> None:
 
 def _nesting(document: Any) -> int:
     """The deepest nesting of objects and arrays in a parsed document (`[[]]` is 2). Walked
-    after parsing, in a loop: the parser itself refuses nesting past Python's recursion limit
-    (RecursionError), and a walk of the parsed values costs a fraction of a scan of the text.
-    Only containers are pushed: a page of jobs is mostly scalars."""
+    after parsing, in a loop (the parser itself refuses nesting past Python's recursion limit,
+    with RecursionError), for a body with escapes, whose strings a scan of the text cannot tell
+    apart. Only containers are pushed: a page of jobs is mostly scalars."""
     if type(document) not in _CONTAINERS:
         return 0
     deepest = 0

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from maxjob.api.strict_json import Verbatim, parse_json
+from maxjob.api import strict_json
+from maxjob.api.strict_json import MAX_JSON_DEPTH, Verbatim, parse_json
 
 PATH = ("data", "jobInfoList")
 JOB = {
@@ -224,3 +225,78 @@ def test_any_spacing_between_jobs_never_gives_a_wrong_text(
     assert kept == jobs
     for item in kept:
         assert item.text is None or json.loads(item.text) == item
+
+
+# -- the plain path (no backslash): repeated keys and nesting read from the text -----------------
+
+KEYS = st.sampled_from(["a", "b", "", ":", '"', "{", "}]", "[", "a:b", "\u00e9", "x\\y"])
+SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | KEYS
+
+# A JSON tree whose objects are lists of pairs, so that a key can repeat.
+TREES = st.recursive(
+    SCALARS,
+    lambda children: (
+        st.lists(children, max_size=3).map(lambda values: ("list", values))
+        | st.lists(st.tuples(KEYS, children), max_size=3).map(lambda pairs: ("object", pairs))
+    ),
+    max_leaves=20,
+)
+
+
+def written(tree: Any, spaced: bool) -> str:
+    """`tree` as JSON text, its objects' keys in the order given, repeats and all."""
+    comma, colon = (", ", ": ") if spaced else (",", ":")
+    if isinstance(tree, tuple):
+        kind, values = tree
+        if kind == "list":
+            return "[" + comma.join(written(value, spaced) for value in values) + "]"
+        return "{" + comma.join(json.dumps(k) + colon + written(v, spaced) for k, v in values) + "}"
+    return json.dumps(tree, ensure_ascii=False)
+
+
+def nested(depth: int, inner: str) -> str:
+    return "".join('{"k":[' for _ in range(depth)) + inner + "".join("]}" for _ in range(depth))
+
+
+@given(TREES, st.booleans(), st.integers(min_value=0, max_value=40))
+def test_the_plain_path_reads_what_the_strict_parse_reads(
+    tree: Any, spaced: bool, depth: int
+) -> None:
+    """With no backslash, repeated keys and nesting are found from the text: the same document,
+    and the same error, as the strict parse that checks every value (which says which key)."""
+    body = nested(depth, written(tree, spaced)).encode()
+    try:
+        expected: Any = ("ok", strict_json._strict_document(body.decode()))
+    except ValueError as exc:
+        expected = ("error", str(exc))
+    if expected[0] == "ok":
+        assert parse_json(body) == expected[1]
+    else:
+        with pytest.raises(ValueError) as refused:
+            parse_json(body)
+        assert str(refused.value) == expected[1]
+    if b"\\" in body:
+        return
+    try:
+        got: Any = strict_json._plain_document(body, body.decode())
+    except ValueError as exc:
+        assert expected == ("error", str(exc))
+        return
+    if got is strict_json._NOT_VOUCHED:
+        assert expected[0] == "error" and "repeats the key" in expected[1]
+    else:
+        assert ("ok", got) == expected
+
+
+@pytest.mark.parametrize(("depth", "inner_object"), [(31, True), (32, False), (32, True)])
+def test_the_plain_path_counts_nesting_past_brackets_in_strings(
+    depth: int, inner_object: bool
+) -> None:
+    # 63, 64 (allowed) and 65 levels (refused); strings full of brackets change nothing.
+    inner = '"]]]]}}}}","[[[[{{{{"' + (',{"a":"[{","b":"}]"}' if inner_object else "")
+    body = nested(depth, inner).encode()
+    if 2 * depth + inner_object > MAX_JSON_DEPTH:
+        with pytest.raises(ValueError, match="nested more than 64"):
+            parse_json(body)
+    else:
+        assert parse_json(body) == strict_json._strict_document(body.decode())
