@@ -1,4 +1,4 @@
-"""The network under httpx: one TLS context, and a deadline that holds for a whole exchange.
+"""The network: one TLS context, the connection pool, and a deadline for a whole exchange.
 
 httpx's timeouts bound each socket operation, so a server that trickles its headers a byte at a
 time, or sends `100 Continue` forever, could keep a call going long after `--request-timeout`.
@@ -15,7 +15,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import httpcore
 import httpx
@@ -97,45 +97,50 @@ class DeadlineBackend(httpcore.NetworkBackend):
         time.sleep(seconds)
 
 
-def install_deadlines(client: httpx.Client) -> None:
-    """Put `DeadlineBackend` under every connection pool of `client` (direct and proxied).
+def pool_of(transport: httpx.BaseTransport) -> Pool:
+    """The connection pool under `transport`, with `DeadlineBackend` under it: httpx's own
+    transport's httpcore pool (direct, or through a proxy), which the client calls directly; any
+    other transport (a test's `httpx.MockTransport`) through `TransportPool`.
 
-    httpx builds its pools, proxies from the environment included, and offers no parameter for
-    the network backend, so it is set on the pools it built; `tests/` has a server that trickles
-    its headers, which fails if this ever stops working.
+    httpx builds the pool from the proxy settings and offers no parameter for the network
+    backend, so it is set on the pool it built; `tests/` has a server that trickles its headers,
+    which fails if this ever stops working.
     """
-    transports = [client._transport, *client._mounts.values()]
-    for transport in transports:
-        pool = getattr(transport, "_pool", None)
-        if pool is not None and hasattr(pool, "_network_backend"):
-            pool._network_backend = DeadlineBackend()
+    pool = getattr(transport, "_pool", None)
+    if isinstance(pool, httpcore.ConnectionPool) and hasattr(pool, "_network_backend"):
+        pool._network_backend = DeadlineBackend()
+        return pool
+    return TransportPool(transport)
 
 
-class NoCookies(httpx.Cookies):
-    """A cookie store that keeps nothing. The API is stateless (every request is signed), so a
-    cookie a server sets is never sent back; and httpx reads `Set-Cookie` through urllib's
-    cookie jar on every answer, about a third of a request's CPU when nothing else is done."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        return None
-
-    def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
-        return None
+class Pool(Protocol):
+    def handle_request(self, request: httpcore.Request) -> httpcore.Response: ...
 
 
-class CookielessClient(httpx.Client):
-    """An `httpx.Client` whose cookie store keeps nothing (see `NoCookies`), one per client."""
+class TransportPool:
+    """An httpx transport behind httpcore's interface: requests and answers converted, and the
+    transport's errors raised as httpcore's of the same name (as httpx maps them the other way)."""
 
-    @property
-    def cookies(self) -> httpx.Cookies:
-        store = self.__dict__.get("_maxjob_no_cookies")
-        if store is None:
-            store = self.__dict__["_maxjob_no_cookies"] = NoCookies()
-        return store
+    def __init__(self, transport: httpx.BaseTransport) -> None:
+        self._transport = transport
 
-    @cookies.setter
-    def cookies(self, cookies: Any) -> None:
-        """Cookies are not kept, nor sent."""
+    def handle_request(self, request: httpcore.Request) -> httpcore.Response:
+        converted = httpx.Request(
+            request.method.decode("ascii"),
+            bytes(request.url).decode("ascii"),
+            headers=request.headers,
+            content=b"".join(request.stream),  # type: ignore[arg-type]  # bytes, as the client sends
+            extensions=request.extensions,
+        )
+        try:
+            response = self._transport.handle_request(converted)
+            content = response.read()
+        except httpx.TransportError as exc:
+            error = getattr(httpcore, type(exc).__name__, httpcore.NetworkError)
+            raise error(str(exc)) from exc
+        return httpcore.Response(
+            response.status_code, headers=response.headers.raw, content=content
+        )
 
 
 _contexts: dict[tuple[str, str, str], ssl.SSLContext] = {}

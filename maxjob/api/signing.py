@@ -1,7 +1,7 @@
 """Signature V3 (ACS3-HMAC-SHA256) for the Alibaba Cloud OpenAPI, step by step.
 
-The pure functions follow the spec's steps and are tested against its vectors; `AcsV3Auth` stamps a
-fresh date, nonce and signature on every request httpx sends through it, so a retry is signed anew.
+The pure functions follow the spec's steps and are tested against its vectors; `Signer` stamps a
+fresh date, nonce and signature on every request the client sends, so a retry is signed anew.
 """
 
 from __future__ import annotations
@@ -9,12 +9,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-import httpx
 
 from maxjob.protocol import ALGORITHM, DATE_FORMAT, EMPTY_BODY_SHA256, UNRESERVED
 
@@ -129,17 +127,14 @@ def sign_headers(
     return added, request
 
 
+# The extension of a request that carries the canonical request it was signed with.
 CANONICAL_REQUEST = "maxjob.canonical_request"
 
 
-class AcsV3Auth(httpx.Auth):
-    """httpx authentication that signs every request it sends with signature V3.
-
-    `clock` and `nonce` are parameters so that tests are exact; each attempt gets a new date and
-    nonce, so a retried request is never refused for a reused nonce or a stale date. The canonical
-    request signed travels with the request (`request.extensions[CANONICAL_REQUEST]`), for
-    `--debug` after a SignatureDoesNotMatch: the signer itself holds no per-request state.
-    """
+class Signer:
+    """Signs each request with signature V3, with a fresh date and nonce every time (so a retried
+    request is never refused for a reused nonce or a stale date). `clock` and `nonce` are
+    parameters so that tests are exact; the signer holds no per-request state."""
 
     def __init__(
         self,
@@ -152,18 +147,23 @@ class AcsV3Auth(httpx.Auth):
         self.clock = clock
         self.nonce = nonce
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        raw_path = request.url.raw_path.split(b"?", 1)[0].decode("ascii")
-        added, canonical = sign_headers(
-            method=request.method,
-            canonical_uri=raw_path,
-            query=request.url.params.multi_items(),
-            headers=dict(request.headers),
-            body=request.content,
+    def sign(
+        self,
+        method: str,
+        path: str,
+        query: Iterable[tuple[str, str]],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> tuple[dict[str, str], str]:
+        """The headers that sign a request (`path` exactly as sent, `headers` all it carries,
+        `host` included), and the canonical request signed (for `--debug`)."""
+        return sign_headers(
+            method=method,
+            canonical_uri=path,
+            query=query,
+            headers=headers,
+            body=body,
             credentials=self.credentials,
             now=self.clock(),
             nonce=self.nonce(),
         )
-        request.extensions = {**request.extensions, CANONICAL_REQUEST: canonical}
-        request.headers.update(added)
-        yield request

@@ -475,15 +475,6 @@ def test_a_cookie_the_server_sets_is_never_sent_back(serve: Any) -> None:
     assert all("cookie" not in s.headers for s in server.seen)
 
 
-def test_a_cookie_set_on_one_client_is_kept_by_none() -> None:
-    from maxjob.api.network import CookielessClient
-
-    with CookielessClient() as one, CookielessClient() as other:
-        one.cookies.set("x", "y")
-        assert not one.cookies and not other.cookies
-        assert one.cookies is not other.cookies
-
-
 def test_a_connection_the_server_dropped_is_replaced_without_a_retry(serve: Any) -> None:
     server = serve(lambda n: Answer(200, RUNNING if n < 2 else DONE, close_after=True))
     result = run_maxjob("watch", "j1", "--interval", "0.2", endpoint=server.url)

@@ -219,9 +219,7 @@ def ticking_signer(monkeypatch: pytest.MonkeyPatch) -> None:
     def clock() -> datetime:
         return start + timedelta(seconds=next(ticks))
 
-    monkeypatch.setattr(
-        client_module, "AcsV3Auth", functools.partial(signing.AcsV3Auth, clock=clock)
-    )
+    monkeypatch.setattr(client_module, "Signer", functools.partial(signing.Signer, clock=clock))
 
 
 @pytest.mark.usefixtures("ticking_signer")

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from maxjob.api import signing
+from maxjob import config
+from maxjob.api import operations, signing
+from maxjob.api.client import MaxComputeClient
 from maxjob.credentials import Credentials
 from maxjob.protocol import EMPTY_BODY_SHA256
 
@@ -103,61 +105,68 @@ def test_path_segment_encoding_matches_the_notes() -> None:
     assert signing.percent_encode("a b/c~*+é%:") == "a%20b%2Fc~%2A%2B%C3%A9%25%3A"
 
 
-def _sign_b(token: str | None) -> httpx.Request:
+def _sign_b(token: str | None) -> dict[str, str]:
     creds = Credentials("testid", "testsecret", token)
     nonce = iter(["970a5d60d040fa5525d3ba1976652e58"])
-    auth = signing.AcsV3Auth(
+    signer = signing.Signer(
         creds,
         clock=lambda: datetime(2026, 11, 30, 15, 51, 10, tzinfo=UTC),
         nonce=lambda: next(nonce),
     )
-    request = httpx.Request(
+    added, _ = signer.sign(
         "GET",
-        "https://maxcompute.cn-hangzhou.aliyuncs.com/api/v1/jobs/20230410071055424gqt9ulc2yuo/info",
-        headers={
+        "/api/v1/jobs/20230410071055424gqt9ulc2yuo/info",
+        [],
+        {
+            "host": "maxcompute.cn-hangzhou.aliyuncs.com",
             "x-acs-action": "GetJobInfo",
             "x-acs-version": "2022-01-04",
             "accept": "application/json",
             "user-agent": "maxjob/test",
         },
+        b"",
     )
-    return next(auth.auth_flow(request))
+    return added
 
 
 @pytest.mark.parametrize(("token", "vector"), [(None, VECTOR_B), ("testststoken", VECTOR_C)])
-def test_httpx_auth_reproduces_vectors_b_and_c(token: str | None, vector: dict) -> None:
+def test_the_signer_reproduces_vectors_b_and_c(token: str | None, vector: dict) -> None:
     signed = _sign_b(token)
-    assert signed.headers["authorization"] == (
+    assert signed["authorization"] == (
         f"ACS3-HMAC-SHA256 Credential=testid,SignedHeaders={vector['signed']},"
         f"Signature={vector['signature']}"
     )
-    assert signed.headers["x-acs-date"] == "2026-11-30T15:51:10Z"
-    assert signed.headers["x-acs-content-sha256"] == EMPTY_BODY_SHA256
+    assert signed["x-acs-date"] == "2026-11-30T15:51:10Z"
+    assert signed["x-acs-content-sha256"] == EMPTY_BODY_SHA256
     if token:
-        assert signed.headers["x-acs-security-token"] == token
+        assert signed["x-acs-security-token"] == token
 
 
 def test_every_attempt_gets_a_new_nonce_and_date() -> None:
-    creds = Credentials("id", "secret")
-    auth = signing.AcsV3Auth(creds)
+    signer = signing.Signer(Credentials("id", "secret"))
     seen = set()
     for _ in range(3):
-        request = httpx.Request("GET", "http://127.0.0.1/api/v1/jobs/x/info")
-        signed = next(auth.auth_flow(request))
-        seen.add(signed.headers["x-acs-signature-nonce"])
+        added, _ = signer.sign("GET", "/api/v1/jobs/x/info", [], {"host": "127.0.0.1"}, b"")
+        seen.add(added["x-acs-signature-nonce"])
     assert len(seen) == 3
 
 
 def test_encoded_path_is_signed_as_sent() -> None:
-    creds = Credentials("id", "secret")
-    auth = signing.AcsV3Auth(creds)
-    url = "http://127.0.0.1/api/v1/jobs/a%20b%2Fc~%2A%2B%C3%A9%25%3A/info"
-    request = httpx.Request("GET", url)
-    next(auth.auth_flow(request))
-    canonical = request.extensions[signing.CANONICAL_REQUEST]
-    assert not hasattr(auth, "last_canonical_request")  # per request, never on the signer
-    assert canonical.split("\n")[1] == ("/api/v1/jobs/a%20b%2Fc~%2A%2B%C3%A9%25%3A/info")
-    assert request.url.raw_path == b"/api/v1/jobs/a%20b%2Fc~%2A%2B%C3%A9%25%3A/info"
+    """The client signs the path exactly as it sends it, percent-encoding and all."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"requestId": "r", "data": {"instanceId": "x"}})
+
+    settings = config.resolve(endpoint="http://127.0.0.1:9", region="cn-hangzhou", environ={})
+    with MaxComputeClient(
+        settings, Credentials("id", "secret"), transport=httpx.MockTransport(handler), environ={}
+    ) as client:
+        client.call(operations.get_job_info("a b/c~*+\u00e9%:"))
+    canonical = seen[0].extensions[signing.CANONICAL_REQUEST]
+    assert canonical.split("\n")[1] == "/api/v1/jobs/a%20b%2Fc~%2A%2B%C3%A9%25%3A/info"
+    assert seen[0].url.raw_path == b"/api/v1/jobs/a%20b%2Fc~%2A%2B%C3%A9%25%3A/info"
 
 
 def test_credentials_repr_hides_the_secret_and_token() -> None:

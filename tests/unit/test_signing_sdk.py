@@ -5,7 +5,7 @@ the real regional host name through an HTTP proxy that is a small recording serv
 so the `host` it signs is the one of vector B (NOTES.md) while nothing leaves loopback (name
 lookups of anything but 127.0.0.1 are refused during the SDK's call). Its date and nonce
 (`Utils.get_timestamp`, `Utils.get_nonce`) are patched to fixed values. maxjob sends the same
-operation through `MaxComputeClient` over an `httpx.MockTransport`, signed by `AcsV3Auth` with the
+operation through `MaxComputeClient` over an `httpx.MockTransport`, signed by its `Signer` with the
 same fixed clock and nonce.
 
 From the SDK's wire bytes the canonical request is rebuilt the way the gateway does (from the
@@ -217,13 +217,13 @@ def sdk_authorization(wire: Wire, names: list[str]) -> str:
 
 def maxjob_send(operation: Operation, monkeypatch: pytest.MonkeyPatch) -> httpx.Request:
     """`operation` through `MaxComputeClient.call`, signed with the fixed date and nonce."""
-    # The client builds its own `AcsV3Auth(credentials)`; give it the fixed clock and nonce.
+    # The client builds its own `Signer(credentials)`; give it the fixed clock and nonce.
     fixed = functools.partial(
-        signing.AcsV3Auth,
+        signing.Signer,
         clock=lambda: datetime(2026, 11, 30, 15, 51, 10, tzinfo=UTC),
         nonce=lambda: NONCE,
     )
-    monkeypatch.setattr(client_module, "AcsV3Auth", fixed)
+    monkeypatch.setattr(client_module, "Signer", fixed)
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
