@@ -276,13 +276,21 @@ def batches(
             fence = _fence(parts) if lazy else None
             chunks = _merged(open_window, len(parts), order_key(filters), fence)
         for chunk in chunks:
-            batch = []
-            for item in chunk:
-                if fresh(item):
-                    batch.append(item)
-                    if limit and count.shown >= limit:
-                        yield batch
-                        return
+            batch = _all_new(chunk, seen)
+            if batch is None:
+                batch = []
+                for item in chunk:
+                    if fresh(item):
+                        batch.append(item)
+                        if limit and count.shown >= limit:
+                            break
+            else:
+                if limit:
+                    batch = batch[: limit - count.shown]
+                count.shown += len(batch)
+            if limit and count.shown >= limit:
+                yield batch
+                return
             if batch:
                 yield batch
         count.complete = True
@@ -406,6 +414,18 @@ def _pages_until_short(
             return  # nothing new: a service that ignores the page number, or the end
         seen |= ids
         yield items
+
+
+def _all_new(items: list[dict[str, Any]], seen: set[str]) -> list[dict[str, Any]] | None:
+    """`items` when every one has a text id not in `seen` and none repeats in them (a page
+    seldom holds any other), with their ids added to `seen`; else None, and nothing added."""
+    ids: list[Any] = [item.get("instanceId") for item in items]
+    if all(type(key) is str for key in ids):
+        new: set[str] = set(ids)
+        if len(new) == len(ids) and new.isdisjoint(seen):
+            seen |= new
+            return items
+    return None
 
 
 def _ids(items: list[dict[str, Any]]) -> set[Any]:
