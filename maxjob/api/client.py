@@ -13,16 +13,15 @@ import os
 import random
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
-from typing import Any, NamedTuple, TypeVar
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from urllib.parse import quote, urlsplit
 
 import httpcore
-import httpx
 
 from maxjob import __version__
 from maxjob.api import operations as ops
 from maxjob.api.answers import Answer, Asked, interpret
-from maxjob.api.network import deadline, pool_of, tls_context
+from maxjob.api.network import Pool, deadline, direct_pool, pool_of, proxy_pool, tls_context
 from maxjob.api.operations import Operation
 from maxjob.api.retry import RetryPolicy
 from maxjob.api.signing import CANONICAL_REQUEST, Signer, canonical_query_string
@@ -32,6 +31,9 @@ from maxjob.errors import MaxjobError, ResponseError, ServiceError, TransientErr
 from maxjob.masking import forms
 from maxjob.models import JobInfo
 from maxjob.protocol import API_VERSION
+
+if TYPE_CHECKING:
+    import httpx
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 # The most pages `pages` reads of one listing (100,000 jobs a quota at 100 a page).
@@ -89,28 +91,21 @@ class MaxComputeClient:
         self._proxy = _without_user_info(proxy) if proxy else None
         env = os.environ if environ is None else environ
         verify = tls_context(settings.endpoint, settings.ca_bundle, env)
-        limits = httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
-        try:
-            # No proxy variable, .netrc or SSL_CERT_FILE is read by httpx: maxjob reads them.
-            self._transport = transport or httpx.HTTPTransport(
-                verify=verify, limits=limits, proxy=proxy, trust_env=False
-            )
-        except (ImportError, ValueError, TypeError, httpx.InvalidURL) as exc:
-            # httpx refuses proxy settings it cannot use (a SOCKS proxy without socksio, an
-            # unknown scheme, a bad port) while it builds its transport.
-            raise UsageError(
-                f"cannot use the proxy settings: {_first_line(exc)}",
-                hint="maxjob speaks to http:// and https:// proxies (HTTPS_PROXY, ALL_PROXY)",
-            ) from None
-        # Requests go to the transport's httpcore pool directly: httpx's client around it (its
-        # URL and header models, auth flow, redirect loop, cookie jar) cost a fifth of a page's
-        # work in `list`, and maxjob uses none of it.
-        self._pool = pool_of(self._transport)
-        origin = httpx.URL(settings.endpoint)
-        self._scheme, self._host, self._port = origin.raw_scheme, origin.raw_host, origin.port
-        self._prefix = origin.raw_path.decode("ascii").rstrip("/")
+        # Requests go to an httpcore connection pool directly, as httpx's transport holds one:
+        # httpx's client around it (its URL and header models, auth flow, redirect loop, cookie
+        # jar) cost about a fifth of a page's work in `list`, and maxjob uses none of it.
+        self._pool: Pool
+        self._closer: Any = None
+        if transport is not None:
+            self._pool = pool_of(transport)
+            self._closer = transport
+        elif proxy:
+            self._pool, self._closer = proxy_pool(verify, pool_size, proxy)
+        else:
+            self._pool = direct_pool(verify, pool_size)
+        self._scheme, self._host, self._port, self._prefix, netloc = _origin(settings.endpoint)
         self._headers = {
-            "host": origin.netloc.decode("ascii"),
+            "host": netloc,
             "accept": "application/json",
             "accept-encoding": "identity",
             "connection": "keep-alive",
@@ -121,7 +116,7 @@ class MaxComputeClient:
     def close(self) -> None:
         """Close the connection pool; calls still running give up instead of retrying."""
         self._closed = True
-        self._transport.close()
+        (self._closer or self._pool).close()
 
     def __enter__(self) -> MaxComputeClient:
         return self
@@ -490,6 +485,24 @@ def _gave_up(error: TransientError, how: str) -> ServiceError:
         hint=error.hint,
         http_status=error.http_status,
     )
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(endpoint: str) -> tuple[bytes, bytes, int | None, str, str]:
+    """Scheme, host and port to connect to, the path prefix, and the `host` header, of a
+    normalised endpoint (`config.normalise_endpoint`: an ASCII host, brackets round IPv6), as
+    httpx reads a URL: the host in lower case, a default port left out of the header."""
+    parts = urlsplit(endpoint)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").replace("%25", "%", 1)
+    port = parts.port
+    shown = f"[{host}]" if ":" in host else host
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        shown += f":{port}"
+    prefix = quote(parts.path.rstrip("/"), safe="/%!$&'()*+,;=:@~")
+    return scheme.encode("ascii"), host.encode("ascii"), port, prefix, shown
 
 
 def _without_user_info(url: str) -> str:

@@ -15,12 +15,14 @@ import ssl
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpcore
-import httpx
 
 from maxjob.errors import UsageError
+
+if TYPE_CHECKING:
+    import httpx
 
 _local = threading.local()
 
@@ -97,14 +99,59 @@ class DeadlineBackend(httpcore.NetworkBackend):
         time.sleep(seconds)
 
 
+# What httpx.Limits() keeps an idle connection for, in seconds.
+KEEPALIVE_EXPIRY = 5.0
+
+
+def direct_pool(ssl_context: ssl.SSLContext, size: int) -> Pool:
+    """The pool requests go through without a proxy: httpcore's, as `httpx.HTTPTransport` builds
+    it (HTTP/1.1, `size` connections kept alive for 5 s, no retries of its own), over
+    `DeadlineBackend`. Built here rather than by httpx: importing httpx costs a process more
+    than any request does (about 50 ms), and nothing else of it would be used."""
+    return httpcore.ConnectionPool(
+        ssl_context=ssl_context,
+        max_connections=size,
+        max_keepalive_connections=size,
+        keepalive_expiry=KEEPALIVE_EXPIRY,
+        http1=True,
+        http2=False,
+        retries=0,
+        network_backend=DeadlineBackend(),
+    )
+
+
+def proxy_pool(ssl_context: ssl.SSLContext, size: int, proxy: str) -> tuple[Pool, Any]:
+    """The pool requests go through `proxy`, built by `httpx.HTTPTransport` (which reads the
+    proxy URL, its credentials and its scheme: http, https, or socks with socksio), and the
+    transport to close. A UsageError when httpx refuses the proxy settings."""
+    import httpx
+
+    limits = httpx.Limits(
+        max_connections=size, max_keepalive_connections=size, keepalive_expiry=KEEPALIVE_EXPIRY
+    )
+    try:
+        transport = httpx.HTTPTransport(
+            verify=ssl_context, limits=limits, proxy=proxy, trust_env=False
+        )
+    except (ImportError, ValueError, TypeError, httpx.InvalidURL) as exc:
+        # A SOCKS proxy without socksio, an unknown scheme, a bad port.
+        text = str(exc).strip()
+        why = text.splitlines()[0][:200] if text else type(exc).__name__
+        raise UsageError(
+            f"cannot use the proxy settings: {why}",
+            hint="maxjob speaks to http:// and https:// proxies (HTTPS_PROXY, ALL_PROXY)",
+        ) from None
+    return pool_of(transport), transport
+
+
 def pool_of(transport: httpx.BaseTransport) -> Pool:
     """The connection pool under `transport`, with `DeadlineBackend` under it: httpx's own
     transport's httpcore pool (direct, or through a proxy), which the client calls directly; any
     other transport (a test's `httpx.MockTransport`) through `TransportPool`.
 
-    httpx builds the pool from the proxy settings and offers no parameter for the network
-    backend, so it is set on the pool it built; `tests/` has a server that trickles its headers,
-    which fails if this ever stops working.
+    httpx builds the pool and offers no parameter for its network backend, so it is set on the
+    pool it built; `tests/` has a server that trickles its headers, which fails if this ever
+    stops working.
     """
     pool = getattr(transport, "_pool", None)
     if isinstance(pool, httpcore.ConnectionPool) and hasattr(pool, "_network_backend"):
@@ -116,6 +163,8 @@ def pool_of(transport: httpx.BaseTransport) -> Pool:
 class Pool(Protocol):
     def handle_request(self, request: httpcore.Request) -> httpcore.Response: ...
 
+    def close(self) -> None: ...
+
 
 class TransportPool:
     """An httpx transport behind httpcore's interface: requests and answers converted, and the
@@ -125,6 +174,8 @@ class TransportPool:
         self._transport = transport
 
     def handle_request(self, request: httpcore.Request) -> httpcore.Response:
+        import httpx
+
         converted = httpx.Request(
             request.method.decode("ascii"),
             bytes(request.url).decode("ascii"),
@@ -141,6 +192,9 @@ class TransportPool:
         return httpcore.Response(
             response.status_code, headers=response.headers.raw, content=content
         )
+
+    def close(self) -> None:
+        self._transport.close()
 
 
 _contexts: dict[tuple[str, str, str], ssl.SSLContext] = {}
