@@ -589,3 +589,54 @@ def test_a_service_message_ending_in_a_full_stop_reads_cleanly_after_the_last_at
     with pytest.raises(ServiceError) as caught:
         make_client(handler, max_attempts=1).call(KILL)
     assert caught.value.message == "The request has failed due to a failure, after 1 attempt"
+
+
+# -- (h) where a request goes: the endpoint read once, as httpx reads a URL -----------------------
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "connect", "header", "prefix"),
+    [
+        ("http://127.0.0.1:8080", (b"http", b"127.0.0.1", 8080), "127.0.0.1:8080", ""),
+        (
+            "https://MaxCompute.Example.COM",
+            (b"https", b"maxcompute.example.com", None),
+            "maxcompute.example.com",
+            "",
+        ),
+        ("http://127.0.0.1:80/base", (b"http", b"127.0.0.1", 80), "127.0.0.1", "/base"),
+        ("https://h.example:443", (b"https", b"h.example", 443), "h.example", ""),
+        ("http://[::1]:9000/a/b", (b"http", b"::1", 9000), "[::1]:9000", "/a/b"),
+    ],
+)
+def test_the_endpoint_gives_where_to_connect_the_host_header_and_the_path_prefix(
+    endpoint: str, connect: tuple[bytes, bytes, int | None], header: str, prefix: str
+) -> None:
+    scheme, host, port, path, shown = client_module._origin(endpoint)
+    assert (scheme, host, port) == connect
+    assert (shown, path) == (header, prefix)
+    # The host header is the one httpx would have sent for the same URL.
+    assert shown == httpx.URL(endpoint).netloc.decode()
+
+
+def test_the_request_on_the_wire_is_what_was_signed_prefix_and_all() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"requestId": "r", "data": {}})
+
+    settings = config.resolve(endpoint="http://127.0.0.1:80/base", environ={})
+    with MaxComputeClient(
+        settings, Credentials("id", SECRET), transport=httpx.MockTransport(handler), environ={}
+    ) as client:
+        client.call(operations.list_job_infos({"from": 1, "to": 2}, page_number=3))
+    (request,) = seen
+    canonical = request.extensions[signing.CANONICAL_REQUEST]
+    method, path, query = canonical.split("\n")[:3]
+    assert (method, path) == ("POST", "/base/api/v1/jobs")
+    assert request.url.raw_path == b"/base/api/v1/jobs?" + query.encode()
+    assert request.headers["host"] == "127.0.0.1"
+    assert "host:127.0.0.1\n" in canonical
+    assert request.headers["content-length"] == str(len(request.content))
+    verify(request)
