@@ -80,23 +80,39 @@ def from_environment(environ: Mapping[str, str]) -> Credentials | None:
             f"{ENV_KEY_ID} is an STS key (it starts with {STS_PREFIX}), which needs its token",
             hint=f"set {ENV_TOKEN} to the security token issued with this key",
         )
-    check_key(key_id, secret, token, where=f"the environment ({ENV_KEY_ID})")
+    check_key(key_id, secret, token, where="the environment", variables=ENV_VARIABLES)
     return Credentials(key_id, secret, token, source=f"environment ({ENV_KEY_ID})")
 
 
-def check_key(key_id: str, secret: str, token: str | None, *, where: str) -> None:
+# The variables the key id, the secret and the token come from, in the environment.
+ENV_VARIABLES = (ENV_KEY_ID, ENV_KEY_SECRET, ENV_TOKEN)
+
+
+def check_key(
+    key_id: str,
+    secret: str,
+    token: str | None,
+    *,
+    where: str,
+    variables: tuple[str, str, str] | None = None,
+) -> None:
     """UsageError unless the key can sign a request: the key id and the token go into HTTP headers
-    (printable ASCII, no spaces), the secret is UTF-8-encodable. Never shows the values."""
-    for name, value in (("access key id", key_id), ("security token", token)):
+    (printable ASCII, no spaces), the secret is UTF-8-encodable. Never shows the values; names
+    `where` they came from (and, given `variables`, the variable of each)."""
+
+    def source(index: int) -> str:
+        return f"{where} ({variables[index]})" if variables else where
+
+    for index, name, value in ((0, "access key id", key_id), (2, "security token", token)):
         if value is not None and not (value.isascii() and value.isprintable() and " " not in value):
             raise UsageError(
-                f"the {name} from {where} has characters an access key cannot have",
+                f"the {name} from {source(index)} has characters an access key cannot have",
                 hint="only printable ASCII without spaces: was it copied whole?",
             )
     try:
         secret.encode("utf-8")
     except UnicodeEncodeError:
-        raise UsageError(f"the access key secret from {where} is not valid UTF-8") from None
+        raise UsageError(f"the access key secret from {source(1)} is not valid UTF-8") from None
 
 
 @contextlib.contextmanager

@@ -569,3 +569,25 @@ def test_a_command_reads_the_cli_file_once_for_its_region_and_its_key(
     cli_file(tmp_path, {**AK_PROFILE, "region_id": "cn-shanghai"})
     assert config.profile_region(None) == "cn-shanghai"
     assert len(reads) == 2
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI\u00e9", "access key id"),
+        ("ALIBABA_CLOUD_SECURITY_TOKEN", "tok en", "security token"),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s\udcff", "access key secret"),
+    ],
+)
+def test_a_bad_key_in_the_environment_names_its_own_variable(
+    variable: str, value: str, named: str
+) -> None:
+    environ = {
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAIkeyid",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "secret",
+        variable: value,
+    }
+    with pytest.raises(UsageError) as refused:
+        credentials.from_environment(environ)
+    assert f"the {named} from the environment ({variable})" in refused.value.message
+    assert value not in refused.value.message
