@@ -95,12 +95,10 @@ class MaxComputeClient:
         # httpx's client around it (its URL and header models, auth flow, redirect loop, cookie
         # jar) cost about a fifth of a page's work in `list`, and maxjob uses none of it.
         self._pool: Pool
-        self._closer: Any = None
         if transport is not None:
             self._pool = pool_of(transport)
-            self._closer = transport
         elif proxy:
-            self._pool, self._closer = proxy_pool(verify, pool_size, proxy)
+            self._pool = proxy_pool(verify, pool_size, proxy)
         else:
             self._pool = direct_pool(verify, pool_size)
         self._scheme, self._host, self._port, self._prefix, netloc = _origin(settings.endpoint)
@@ -116,7 +114,7 @@ class MaxComputeClient:
     def close(self) -> None:
         """Close the connection pool; calls still running give up instead of retrying."""
         self._closed = True
-        (self._closer or self._pool).close()
+        self._pool.close()
 
     def __enter__(self) -> MaxComputeClient:
         return self

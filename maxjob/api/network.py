@@ -120,10 +120,10 @@ def direct_pool(ssl_context: ssl.SSLContext, size: int) -> Pool:
     )
 
 
-def proxy_pool(ssl_context: ssl.SSLContext, size: int, proxy: str) -> tuple[Pool, Any]:
+def proxy_pool(ssl_context: ssl.SSLContext, size: int, proxy: str) -> Pool:
     """The pool requests go through `proxy`, built by `httpx.HTTPTransport` (which reads the
-    proxy URL, its credentials and its scheme: http, https, or socks with socksio), and the
-    transport to close. A UsageError when httpx refuses the proxy settings."""
+    proxy URL, its credentials and its scheme: http, https, or socks with socksio; closing the
+    transport closes just this pool). A UsageError when httpx refuses the proxy settings."""
     import httpx
 
     limits = httpx.Limits(
@@ -141,7 +141,7 @@ def proxy_pool(ssl_context: ssl.SSLContext, size: int, proxy: str) -> tuple[Pool
             f"cannot use the proxy settings: {why}",
             hint="maxjob speaks to http:// and https:// proxies (HTTPS_PROXY, ALL_PROXY)",
         ) from None
-    return pool_of(transport), transport
+    return pool_of(transport)
 
 
 def pool_of(transport: httpx.BaseTransport) -> Pool:
