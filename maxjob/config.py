@@ -355,7 +355,23 @@ def normalise_endpoint(value: str, *, source: str = "endpoint") -> str:
             "a port is a number from 1 to 65535"
         )
     port = f":{int(port_text)}" if port_text else ""
-    return f"{parts.scheme}://{host_part}{port}{parts.path.rstrip('/')}"
+    path = _without_dot_segments(parts.path).rstrip("/")
+    return f"{parts.scheme}://{host_part}{port}{path}"
+
+
+def _without_dot_segments(path: str) -> str:
+    """`path` with its `.` and `..` segments resolved, as a URL is read (RFC 3986 5.2.4:
+    `/a/../b` is `/b`), so that the path sent and signed is the one a gateway reads."""
+    kept: list[str] = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if len(kept) > 1:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    if path.endswith(("/.", "/..")):
+        kept.append("")
+    return "/".join(kept)
 
 
 # Everything together

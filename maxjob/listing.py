@@ -410,7 +410,7 @@ def _pages_until_short(
         number += 1
         items, _ = fetch(part, number)
         ids = _ids(items)
-        if ids <= seen:
+        if None not in ids and ids <= seen:
             return  # nothing new: a service that ignores the page number, or the end
         seen |= ids
         yield items
@@ -428,9 +428,10 @@ def _all_new(items: list[dict[str, Any]], seen: set[str]) -> list[dict[str, Any]
     return None
 
 
-def _ids(items: list[dict[str, Any]]) -> set[Any]:
-    """The instance ids of a page's jobs."""
-    return {item.get("instanceId") for item in items}
+def _ids(items: list[dict[str, Any]]) -> set[str | None]:
+    """The instance ids of a page's jobs; None for a job whose id is not text (a list would not
+    even go in a set)."""
+    return {key if type(key := item.get("instanceId")) is str else None for item in items}
 
 
 def _merged(

@@ -101,9 +101,9 @@ class MaxComputeClient:
             self._pool = proxy_pool(verify, pool_size, proxy)
         else:
             self._pool = direct_pool(verify, pool_size)
-        self._scheme, self._host, self._port, self._prefix, netloc = _origin(settings.endpoint)
+        self._origin = origin = _origin(settings.endpoint)
         self._headers = {
-            "host": netloc,
+            "host": origin.netloc,
             "accept": "application/json",
             "accept-encoding": "identity",
             "connection": "keep-alive",
@@ -301,7 +301,8 @@ class MaxComputeClient:
             "write": read,
             "pool": read,
         }
-        path = self._prefix + operation.path
+        origin = self._origin
+        path = origin.prefix + operation.path
         target = path
         if operation.query:
             # Encoded as it is signed (a space as %20, not +), so wire and signature agree.
@@ -315,11 +316,11 @@ class MaxComputeClient:
         added, canonical = self._signer.sign(operation.method, path, operation.query, headers, body)
         headers.update(added)
         self._log_request(
-            operation.method, s.endpoint + operation.path + target[len(path) :], headers
+            operation.method, f"{origin.scheme.decode()}://{origin.netloc}{target}", headers
         )
         request = httpcore.Request(
             operation.method,
-            httpcore.URL(scheme=self._scheme, host=self._host, port=self._port, target=target),
+            httpcore.URL(scheme=origin.scheme, host=origin.host, port=origin.port, target=target),
             headers=[
                 (name.encode("ascii"), value.encode("ascii")) for name, value in headers.items()
             ],
@@ -488,19 +489,30 @@ def _gave_up(error: TransientError, how: str) -> ServiceError:
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def _origin(endpoint: str) -> tuple[bytes, bytes, int | None, str, str]:
-    """Scheme, host and port to connect to, the path prefix, and the `host` header, of a
-    normalised endpoint (`config.normalise_endpoint`: an ASCII host, brackets round IPv6), as
-    httpx reads a URL: the host in lower case, a default port left out of the header."""
+class Origin(NamedTuple):
+    """Where requests go, read once from the endpoint."""
+
+    scheme: bytes
+    host: bytes  # to connect to: no brackets, an IPv6 zone id kept
+    port: int | None
+    prefix: str  # the endpoint's path, percent-encoded, before every operation's
+    netloc: str  # the `host` header: no default port, no zone id (RFC 6874)
+
+
+def _origin(endpoint: str) -> Origin:
+    """The `Origin` of a normalised endpoint (`config.normalise_endpoint`: an ASCII host,
+    brackets round IPv6), as httpx reads a URL: the host in lower case, a default port left out
+    of the header."""
     parts = urlsplit(endpoint)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").replace("%25", "%", 1)
     port = parts.port
-    shown = f"[{host}]" if ":" in host else host
+    name = host.split("%", 1)[0]
+    netloc = f"[{name}]" if ":" in name else name
     if port is not None and port != _DEFAULT_PORTS.get(scheme):
-        shown += f":{port}"
+        netloc += f":{port}"
     prefix = quote(parts.path.rstrip("/"), safe="/%!$&'()*+,;=:@~")
-    return scheme.encode("ascii"), host.encode("ascii"), port, prefix, shown
+    return Origin(scheme.encode("ascii"), host.encode("ascii"), port, prefix, netloc)
 
 
 def _without_user_info(url: str) -> str:

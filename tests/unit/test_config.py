@@ -289,6 +289,11 @@ def test_max_attempts_must_be_at_least_one() -> None:
         ("https://[::1]:8080", "https://[::1]:8080"),
         ("https://mc.example.test:", "https://mc.example.test"),
         ("https://internal_host.corp:0443", "https://internal_host.corp:443"),
+        # Dot segments resolved as a URL is read: the path sent is the path signed.
+        ("http://127.0.0.1:9/a/../b", "http://127.0.0.1:9/b"),
+        ("http://127.0.0.1:9/./a/./b/", "http://127.0.0.1:9/a/b"),
+        ("http://127.0.0.1:9/../../a", "http://127.0.0.1:9/a"),
+        ("http://127.0.0.1:9/a/b/..", "http://127.0.0.1:9/a"),
     ],
 )
 def test_endpoints_are_normalised(value: str, expected: str) -> None:

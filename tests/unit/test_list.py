@@ -219,6 +219,21 @@ def test_without_a_count_it_can_trust_pages_are_read_until_one_is_not_full(total
     assert client.asked == [1, 2]
 
 
+@pytest.mark.parametrize("total", [150, None])
+def test_ids_that_are_not_text_are_shown_each_time_and_never_end_the_listing(total: Any) -> None:
+    """An id that is a list (which no set can hold) or a number is no id: its job is shown,
+    and a page of them never counts as a page already seen."""
+    odd = [{"instanceId": ["x"], "n": n} for n in range(100)]
+    pages = {
+        1: {"totalCount": total, "jobInfoList": odd},
+        2: {"totalCount": total, "jobInfoList": [*odd[:49], {"instanceId": 7}]},
+    }
+    client = PagedClient(pages)
+    tally = listing.Tally()
+    found = list(listing.jobs(client, {}, listing.Window(T - 60, T), concurrency=2, tally=tally))
+    assert len(found) == 150 and tally.shown == 150 and not tally.repeated
+
+
 @pytest.mark.parametrize(
     ("data", "said"),
     [
