@@ -72,8 +72,9 @@ class JsonlListWriter:
             for item in items:
                 emit_json(self.streams, item, self.jq, compact=True)
             return
-        lines = (getattr(item, "text", None) or to_json(item, compact=True) for item in items)
-        self.streams.write("".join(line + "\n" for line in lines))
+        if items:
+            lines = [getattr(item, "text", None) or to_json(item, compact=True) for item in items]
+            self.streams.write("\n".join(lines) + "\n")
 
     def finish(self, tally: Tally) -> None:
         pass
