@@ -46,7 +46,8 @@ EMPTY_PAGES_TO_END = 2
 # Pages in a row that hold only jobs already shown, in one window, that end it (a service that
 # ignores the page number sends the first page again and again).
 REPEATED_PAGES_TO_END = 2
-# Past this many pages in a window, big buffers come from the system (see `maxjob.memory`).
+# When more than this many pages may be read, big buffers come from the system (see
+# `maxjob.memory`).
 MANY_PAGES = 10
 WHEN_FORMS = (
     "a duration back from now (90s, 30m, 2h, 7d), an RFC 3339 time (2026-11-30T08:00:00+08:00), "
@@ -275,6 +276,11 @@ def batches(
         else:
             fence = _fence(parts) if lazy else None
             chunks = _merged(open_window, len(parts), order_key(filters), fence)
+        if not limit or limit > MANY_PAGES * page_size:
+            # Many pages may come: done while the first is on its way (it loads ctypes).
+            from maxjob.memory import large_buffers_from_the_system
+
+            large_buffers_from_the_system()
         for chunk in chunks:
             batch = _all_new(chunk, seen)
             if batch is None:
@@ -348,10 +354,6 @@ def _window_pages(
         yield from _pages_until_short(part, items, fetch, page_size)
         return
     last = -(-total // page_size)
-    if last > MANY_PAGES:
-        from maxjob.memory import large_buffers_from_the_system
-
-        large_buffers_from_the_system()
     following = 2
     empty = repeated = 0
     # A page of none but the jobs of this window's first page or of the page before, twice in a

@@ -365,17 +365,22 @@ def test_all_pages_with_limit_zero() -> None:
     assert tally.complete and tally.shown == tally.matched == 1234
 
 
-@pytest.mark.parametrize(("count", "fixed"), [(1100, True), (900, False)])
-def test_a_long_listing_takes_big_buffers_from_the_system(
-    monkeypatch: pytest.MonkeyPatch, count: int, fixed: bool
+@pytest.mark.parametrize(("limit", "fixed"), [(0, True), (1100, True), (900, False)])
+def test_a_listing_that_may_be_long_takes_big_buffers_from_the_system(
+    monkeypatch: pytest.MonkeyPatch, limit: int, fixed: bool
 ) -> None:
+    """Before the first page is in (while it is on its way), when more than 10 pages may be
+    read: all of them (`--limit 0`), or a limit past 10 pages."""
     from maxjob import memory
 
     called: list[bool] = []
     monkeypatch.setattr(memory, "large_buffers_from_the_system", lambda: called.append(True))
-    client = FakeClient(every=[item(f"j{n:04d}", T - n) for n in range(count)])
-    assert len(list(listing.jobs(client, {}, listing.Window(T - 60, T), concurrency=2))) == count
-    assert bool(called) is fixed
+    client = FakeClient(every=[item(f"j{n:04d}", T - n) for n in range(1200)])
+    window = listing.Window(T - 60, T)
+    chunks = listing.batches(client, {}, window, limit=limit, concurrency=2)
+    first = next(chunks)
+    assert bool(called) is fixed and first
+    chunks.close()
 
 
 def test_the_mmap_threshold_is_set_once_and_never_fails() -> None:
