@@ -101,7 +101,12 @@ class MaxComputeClient:
             self._pool = proxy_pool(verify, pool_size, proxy)
         else:
             self._pool = direct_pool(verify, pool_size)
-        self._origin = origin = _origin(settings.endpoint)
+        origin = _origin(settings.endpoint)
+        if proxy and transport is None and origin.scheme == b"http" and b":" in origin.host:
+            # Through a proxy, httpcore writes the absolute URL of a plain-http request from the
+            # host as given, and the proxy connects to it: an IPv6 address needs its brackets.
+            origin = origin._replace(host=b"[" + origin.host.split(b"%", 1)[0] + b"]")
+        self._origin = origin
         self._headers = {
             "host": origin.netloc,
             "accept": "application/json",

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpcore
 import httpx
 import pytest
 
@@ -665,3 +666,23 @@ def test_debug_shows_the_request_as_sent_encoded_path_and_host_header_alike() ->
     assert lines[0] == "> GET http://localhost/pre/x/api/v1/jobs/a%20b/info"
     assert str(seen[0].url) == "http://localhost/pre/x/api/v1/jobs/a%20b/info"
     assert ">   host: localhost" in lines
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "proxy", "host"),
+    [
+        ("http://[::1]:9000", "http://127.0.0.1:3128", b"[::1]"),  # forwarded: the URL's host
+        ("http://[::1]:9000", None, b"::1"),  # connected to
+        ("https://[::1]:9000", "http://127.0.0.1:3128", b"::1"),  # tunnelled: its TLS name
+        ("http://127.0.0.1:9000", "http://127.0.0.1:3128", b"127.0.0.1"),
+    ],
+)
+def test_an_ipv6_host_keeps_its_brackets_in_a_url_a_proxy_reads(
+    endpoint: str, proxy: str | None, host: bytes
+) -> None:
+    settings = config.resolve(endpoint=endpoint, environ={})
+    with MaxComputeClient(settings, Credentials("id", SECRET), proxy=proxy, environ={}) as client:
+        assert client._origin.host == host
+        url = httpcore.URL(scheme=b"http", host=client._origin.host, port=9000, target=b"/x")
+        if proxy and endpoint.startswith("http://["):
+            assert bytes(url) == b"http://[::1]:9000/x"
