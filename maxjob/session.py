@@ -44,6 +44,15 @@ def settings_environ(options: ConnectionOptions, streams: Streams) -> Mapping[st
 def resolve_settings(
     options: ConnectionOptions, streams: Streams, fallback_region: str | None = None
 ) -> config.Settings:
+    """The connection settings (and a warning when requests can be read on the way)."""
+    return _settings_and_proxy(options, streams, fallback_region)[0]
+
+
+def _settings_and_proxy(
+    options: ConnectionOptions, streams: Streams, fallback_region: str | None
+) -> tuple[config.Settings, str | None]:
+    """The settings, and the proxy requests go through, chosen here as curl chooses it (and
+    handed to the client, which reads no proxy variable itself)."""
     environ = settings_environ(options, streams)
     settings = config.resolve(
         fallback_region=fallback_region,
@@ -57,17 +66,18 @@ def resolve_settings(
         ca_bundle=options.ca_bundle,
         environ=environ,
     )
+    proxy = config.chosen_proxy(settings.endpoint, environ)
     if settings.endpoint.startswith("http://"):
         if not settings.is_loopback:
             streams.warn(
                 f"{settings.endpoint} is plain http: requests and answers can be read on the way"
             )
-        elif config.chosen_proxy(settings.endpoint, environ):
+        elif proxy:
             streams.warn(
                 f"{settings.endpoint} is plain http and goes through the HTTP proxy: requests "
                 "and answers can be read on the way (set NO_PROXY to bypass it)"
             )
-    return settings
+    return settings, proxy
 
 
 def open_client(
@@ -82,11 +92,8 @@ def open_client(
     from maxjob.api.client import MaxComputeClient, RetryNotice
 
     with config.one_reading():  # the region and the key from one reading of the CLI's file
-        settings = resolve_settings(options, streams, fallback_region)
-        # The proxy is chosen here, as curl chooses it, and handed to httpx (which then reads
-        # no proxy variable itself).
+        settings, proxy = _settings_and_proxy(options, streams, fallback_region)
         environ = settings_environ(options, streams)
-        proxy = config.chosen_proxy(settings.endpoint, environ)
         # `--profile` wins over keys in the environment; ALIBABA_CLOUD_PROFILE does not (the
         # keys are used directly, as the SPEC and the chain itself have it).
         named = settings.profile if options.profile else None
