@@ -89,7 +89,7 @@ class PlainListWriter:
     def write(self, items: list[dict[str, Any]]) -> None:
         from maxjob.render.job_list import job_row, plain_line
 
-        rows = (job_row(item, self.now, whole=True) for item in items)
+        rows = (job_row(item, self.now, uncut=True) for item in items)
         self.streams.write("".join(plain_line(row) + "\n" for row in rows))
 
     def finish(self, tally: Tally) -> None:

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from maxjob.models import JobInfo
 from maxjob.render.phases import job_figures
-from maxjob.render.sanitize import display
-from maxjob.render.sanitize import whole as sanitized_whole
+from maxjob.render.sanitize import display, whole
 from maxjob.render.units import core_hours, decimal, rfc3339
 
 if TYPE_CHECKING:
@@ -81,14 +80,14 @@ def outcome(job: JobInfo) -> str:
     return job.outcome.value
 
 
-def job_row(item: Mapping[str, Any], now: datetime, *, whole: bool = False) -> JobRow:
+def job_row(item: Mapping[str, Any], now: datetime, *, uncut: bool = False) -> JobRow:
     """The row of one ListJobInfos item at `now` (the listing's frozen clock). Its text is cut
-    at `TEXT_LIMIT` characters for the table, or kept `whole` (`plain`: never cut)."""
+    at `TEXT_LIMIT` characters for the table, or kept `uncut` (`plain`: never cut)."""
     job = JobInfo.from_api(item)
     figures = job_figures(job, now)
 
     def text(value: str | None) -> str:
-        return sanitized_whole(value) if whole else display(value, limit=TEXT_LIMIT)
+        return whole(value) if uncut else display(value, limit=TEXT_LIMIT)
 
     return JobRow(
         instance_id=text(job.instance_id),
@@ -140,7 +139,7 @@ def csv_cells(item: Mapping[str, Any]) -> list[str]:
     for name in CSV_FIELDS:
         value = item.get(name)
         if isinstance(value, str):
-            text = sanitized_whole(value)
+            text = whole(value)
             cells.append("'" + text if text.startswith(_FORMULA_STARTS) else text)
         elif isinstance(value, int | float) and not isinstance(value, bool):
             cells.append(json.dumps(value))

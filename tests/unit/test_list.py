@@ -541,7 +541,7 @@ def test_csv_is_rfc4180_with_api_field_names_sanitised_and_no_formulas() -> None
 
 def test_plain_and_csv_never_cut_a_value_and_the_table_does() -> None:
     long = {**HOSTILE, "project": "p" * 5000, "quotaNickname": "q" * 3000}
-    cells = job_list.plain_line(job_list.job_row(long, NOW, whole=True)).split("\t")
+    cells = job_list.plain_line(job_list.job_row(long, NOW, uncut=True)).split("\t")
     assert cells[2] == "p" * 5000 and cells[9] == "q" * 3000
     values = dict(zip(job_list.CSV_FIELDS, job_list.csv_cells(long), strict=True))
     assert values["project"] == "p" * 5000
