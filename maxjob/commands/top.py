@@ -231,7 +231,6 @@ class TerminalKeys:
     def __enter__(self) -> TerminalKeys:
         import signal
         import termios
-        import tty
 
         from maxjob import shutdown
 
@@ -240,7 +239,7 @@ class TerminalKeys:
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
         try:
-            tty.setcbreak(self.fd, termios.TCSANOW)
+            self._take_keys()
             if hasattr(signal, "SIGWINCH"):
                 self._previous_winch = signal.signal(signal.SIGWINCH, self._on_resize)
             if hasattr(signal, "SIGTSTP"):
@@ -249,6 +248,13 @@ class TerminalKeys:
             self.__exit__()
             raise
         return self
+
+    def _take_keys(self) -> None:
+        """Keys read one at a time, not echoed (cbreak mode)."""
+        import termios
+        import tty
+
+        tty.setcbreak(self.fd, termios.TCSANOW)
 
     def _give_back(self) -> None:
         """On a forced exit: the terminal's attributes as found."""
@@ -266,7 +272,6 @@ class TerminalKeys:
         process is stopped; after `fg`, the live view taken up again and drawn whole."""
         import signal
         import termios
-        import tty
 
         from maxjob import shutdown
 
@@ -281,7 +286,7 @@ class TerminalKeys:
         os.kill(os.getpid(), signal.SIGTSTP)  # stopped here until the shell continues it
         signal.signal(signal.SIGTSTP, self._on_stop)
         with contextlib.suppress(OSError, termios.error):
-            tty.setcbreak(self.fd, termios.TCSANOW)
+            self._take_keys()
         if drawing and self.drawing:
             with contextlib.suppress(OSError):
                 os.write(out, shutdown.ENTER_ALT_SCREEN + shutdown.HIDE_CURSOR)
