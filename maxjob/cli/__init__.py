@@ -32,9 +32,15 @@ def build_app() -> "typer.Typer":
     )
 
 
+# Container objects made between two passes of the cyclic garbage collector (Python's default
+# is 700): see `_collect_rarely`.
+COLLECT_EVERY = 50_000
+
+
 def main() -> None:
     """The console script's entry point. Ctrl-C while it starts (its imports) is one line and
     130, as later."""
+    _collect_rarely()
     try:
         _main()
     except KeyboardInterrupt:
@@ -45,6 +51,18 @@ def main() -> None:
         sys.stderr.write("maxjob: interrupted\n")
         sys.stderr.flush()
         os._exit(ExitCode.INTERRUPTED)
+
+
+def _collect_rarely() -> None:
+    """Pass the cyclic garbage collector over young objects every `COLLECT_EVERY` containers
+    made, not every 700. A command is one short process: the objects its imports make live as
+    long as it does, and a page of jobs is hundreds of containers freed by reference counting
+    once written; the passes over them took 12 ms of `info -o json` (25 ms with a table) and
+    about 40 ms of a 100-page listing. Cycles are still collected, just in fewer passes (a long
+    `top` or `watch` makes a few thousand containers a refresh)."""
+    import gc
+
+    gc.set_threshold(COLLECT_EVERY, *gc.get_threshold()[1:])
 
 
 def _main() -> None:

@@ -113,3 +113,18 @@ def test_the_end_into_a_closed_pipe_is_141() -> None:
     assert process.stdout is not None
     process.stdout.close()  # the reader goes before anything is flushed
     assert process.wait(timeout=30) == 141
+
+
+def test_the_collector_passes_over_young_objects_rarely() -> None:
+    import gc
+
+    from maxjob import cli
+
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        cli._collect_rarely()
+        assert gc.get_threshold() == (cli.COLLECT_EVERY, 10, 10)
+        assert gc.isenabled()
+    finally:
+        gc.set_threshold(*saved)
