@@ -21,7 +21,15 @@ import httpcore
 from maxjob import __version__
 from maxjob.api import operations as ops
 from maxjob.api.answers import Answer, Asked, interpret
-from maxjob.api.network import Pool, deadline, direct_pool, pool_of, proxy_pool, tls_context
+from maxjob.api.network import (
+    Pool,
+    deadline,
+    direct_pool,
+    first_line,
+    pool_of,
+    proxy_pool,
+    tls_context,
+)
 from maxjob.api.operations import Operation
 from maxjob.api.retry import RetryPolicy
 from maxjob.api.signing import CANONICAL_REQUEST, Signer, canonical_query_string
@@ -354,15 +362,15 @@ class MaxComputeClient:
             raise _connect_error(host, exc, self._proxy) from None
         except httpcore.ProxyError as exc:
             raise ServiceError(
-                f"the proxy refused the connection to {host}: {_first_line(exc)}",
+                f"the proxy refused the connection to {host}: {first_line(exc)}",
                 hint="check https_proxy, http_proxy, all_proxy and no_proxy",
             ) from None
         except (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError) as exc:
             raise TransientError(
-                f"the connection to {host} was reset or closed early ({_first_line(exc)})"
+                f"the connection to {host} was reset or closed early ({first_line(exc)})"
             ) from None
         except httpcore.UnsupportedProtocol as exc:
-            raise UsageError(f"cannot use endpoint {s.endpoint}: {_first_line(exc)}") from None
+            raise UsageError(f"cannot use endpoint {s.endpoint}: {first_line(exc)}") from None
         except _TRANSPORT_ERRORS as exc:
             raise TransientError(f"network error talking to {host}: {type(exc).__name__}") from None
         self._log_response(response.status, answer_headers, self._monotonic() - started)
@@ -460,11 +468,6 @@ def check_page(found: list[Any], page_size: int, action: str, noun: str = "items
 def _items(data: Any, key: str) -> list[Any]:
     value = data.get(key) if isinstance(data, dict) else None
     return value if isinstance(value, list) else []
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
 def mask_header(name: str, value: str) -> str:

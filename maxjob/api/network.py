@@ -135,10 +135,8 @@ def proxy_pool(ssl_context: ssl.SSLContext, size: int, proxy: str) -> Pool:
         )
     except (ImportError, ValueError, TypeError, httpx.InvalidURL) as exc:
         # A SOCKS proxy without socksio, an unknown scheme, a bad port.
-        text = str(exc).strip()
-        why = text.splitlines()[0][:200] if text else type(exc).__name__
         raise UsageError(
-            f"cannot use the proxy settings: {why}",
+            f"cannot use the proxy settings: {first_line(exc)}",
             hint="maxjob speaks to http:// and https:// proxies (HTTPS_PROXY, ALL_PROXY)",
         ) from None
     return pool_of(transport)
@@ -158,6 +156,13 @@ def pool_of(transport: httpx.BaseTransport) -> Pool:
         pool._network_backend = DeadlineBackend()
         return pool
     return TransportPool(transport)
+
+
+def first_line(exc: BaseException) -> str:
+    """What an exception of the network stack says, on one line of at most 200 characters (its
+    type's name when it says nothing)."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
 class Pool(Protocol):
