@@ -14,7 +14,7 @@ import contextlib
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 import httpcore
@@ -104,20 +104,150 @@ KEEPALIVE_EXPIRY = 5.0
 
 
 def direct_pool(ssl_context: ssl.SSLContext, size: int) -> Pool:
-    """The pool requests go through without a proxy: httpcore's, as `httpx.HTTPTransport` builds
-    it (HTTP/1.1, `size` connections kept alive for 5 s, no retries of its own), over
-    `DeadlineBackend`. Built here rather than by httpx: importing httpx costs a process more
-    than any request does (about 50 ms), and nothing else of it would be used."""
-    return httpcore.ConnectionPool(
-        ssl_context=ssl_context,
-        max_connections=size,
-        max_keepalive_connections=size,
-        keepalive_expiry=KEEPALIVE_EXPIRY,
-        http1=True,
-        http2=False,
-        retries=0,
-        network_backend=DeadlineBackend(),
-    )
+    """The pool requests go through without a proxy (see `DirectPool`)."""
+    return DirectPool(ssl_context, size)
+
+
+class DirectPool:
+    """Up to `size` HTTP/1.1 connections to the endpoint, each kept alive for 5 s once idle and
+    reused newest first, over `DeadlineBackend`: httpcore's connections (its HTTP/1.1 and TLS),
+    with a pool of their own instead of httpcore's. Built here rather than by httpx: importing
+    httpx costs a process more than any request does (about 50 ms).
+
+    httpcore's pool serves any number of origins and HTTP/2, and so, on every request and every
+    answer closed, asks each of its connections whether it has expired: a `poll()` of every idle
+    socket, each one a release of the interpreter's lock, twice a page. Here all requests go to
+    one origin over HTTP/1.1, one to a connection: only the connection about to be reused is
+    asked (a server that closed it while idle is seen then, and a new one is opened).
+
+    Safe to share between threads. `close` closes every connection, and any later request is
+    refused.
+    """
+
+    def __init__(self, ssl_context: ssl.SSLContext, size: int) -> None:
+        self._ssl_context = ssl_context
+        self._size = max(1, size)
+        self._backend = DeadlineBackend()
+        self._lock = threading.Lock()
+        # Connections not in use, the most recently used last; and every open one.
+        self._idle: list[httpcore.HTTPConnection] = []
+        self._open: set[httpcore.HTTPConnection] = set()
+        self._slots = threading.BoundedSemaphore(self._size)
+        self._closed = False
+
+    def handle_request(self, request: httpcore.Request) -> httpcore.Response:
+        timeouts = request.extensions.get("timeout", {})
+        wait = _bounded(timeouts.get("pool"), httpcore.PoolTimeout)
+        if not self._slots.acquire(timeout=-1 if wait is None else wait):
+            raise httpcore.PoolTimeout("no connection came free in time")
+        try:
+            connection = self._connection(request.url.origin)
+            try:
+                response = connection.handle_request(request)
+            except BaseException:
+                self._discard(connection)
+                raise
+        except BaseException:
+            self._slots.release()
+            raise
+        stream = _Returned(response.stream, connection, self._give_back)  # type: ignore[arg-type]
+        return httpcore.Response(
+            status=response.status,
+            headers=response.headers,
+            content=stream,
+            extensions=response.extensions,
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            connections = list(self._open)
+            self._open.clear()
+            self._idle.clear()
+        for connection in connections:
+            connection.close()
+
+    def _connection(self, origin: httpcore.Origin) -> httpcore.HTTPConnection:
+        """An idle connection that is still good, else a new one (connected by its first
+        request)."""
+        stale: list[httpcore.HTTPConnection] = []
+        found = None
+        with self._lock:
+            if self._closed:
+                raise httpcore.ConnectError("the connection pool is closed")
+            while self._idle:
+                candidate = self._idle.pop()
+                if (
+                    candidate.can_handle_request(origin)
+                    and candidate.is_idle()
+                    and not candidate.has_expired()
+                ):
+                    found = candidate
+                    break
+                stale.append(candidate)
+                self._open.discard(candidate)
+            if found is None:
+                found = httpcore.HTTPConnection(
+                    origin=origin,
+                    ssl_context=self._ssl_context,
+                    keepalive_expiry=KEEPALIVE_EXPIRY,
+                    http1=True,
+                    http2=False,
+                    retries=0,
+                    network_backend=self._backend,
+                )
+                self._open.add(found)
+        for connection in stale:
+            connection.close()
+        return found
+
+    def _give_back(self, connection: httpcore.HTTPConnection) -> None:
+        """After an answer is closed: the connection is idle again (its answer read to the end,
+        and kept alive), or closed."""
+        try:
+            with self._lock:
+                keep = not self._closed and connection.is_idle() and connection in self._open
+                if keep:
+                    self._idle.append(connection)
+                else:
+                    self._open.discard(connection)
+            if not keep:
+                connection.close()
+        finally:
+            self._slots.release()
+
+    def _discard(self, connection: httpcore.HTTPConnection) -> None:
+        with self._lock:
+            self._open.discard(connection)
+        connection.close()
+
+
+class _Returned:
+    """An answer's body: once closed, its connection goes back to the pool."""
+
+    def __init__(
+        self,
+        stream: Iterable[bytes],
+        connection: httpcore.HTTPConnection,
+        give_back: Callable[[httpcore.HTTPConnection], None],
+    ) -> None:
+        self._stream = stream
+        self._connection: httpcore.HTTPConnection | None = connection
+        self._give_back = give_back
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._stream
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            close = getattr(self._stream, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._give_back(connection)
 
 
 def proxy_pool(ssl_context: ssl.SSLContext, size: int, proxy: str) -> Pool:
