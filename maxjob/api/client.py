@@ -3,8 +3,7 @@
 `call(operation)` owns signing (a fresh date and nonce on every attempt), the retry policy, the
 whole-call deadline (see `network`), the 10 MiB size cap and the mapping of every failure to the
 tree in `maxjob.errors`. The typed methods and page iterators on top of it are thin. One
-connection pool per `MaxComputeClient` (httpx's transport's, called directly); safe to share
-between threads.
+connection pool per `MaxComputeClient` (see `network`); safe to share between threads.
 """
 
 from __future__ import annotations
@@ -16,20 +15,11 @@ from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from urllib.parse import quote, urlsplit
 
-import httpcore
-
 from maxjob import __version__
+from maxjob.api import network
 from maxjob.api import operations as ops
 from maxjob.api.answers import Answer, Asked, interpret
-from maxjob.api.network import (
-    Pool,
-    deadline,
-    direct_pool,
-    first_line,
-    pool_of,
-    proxy_pool,
-    tls_context,
-)
+from maxjob.api.network import Pool, deadline, direct_pool, first_line, tls_context
 from maxjob.api.operations import Operation
 from maxjob.api.retry import RetryPolicy
 from maxjob.api.signing import CANONICAL_REQUEST, Signer, canonical_query_string
@@ -99,19 +89,24 @@ class MaxComputeClient:
         self._proxy = _without_user_info(proxy) if proxy else None
         env = os.environ if environ is None else environ
         verify = tls_context(settings.endpoint, settings.ca_bundle, env)
-        # Requests go to an httpcore connection pool directly, as httpx's transport holds one:
-        # httpx's client around it (its URL and header models, auth flow, redirect loop, cookie
-        # jar) cost about a fifth of a page's work in `list`, and maxjob uses none of it.
+        # Requests go to a connection pool directly: maxjob's own without a proxy (see
+        # `network`), httpx's transport's pool through one. httpx's client around it (its URL
+        # and header models, auth flow, redirect loop, cookie jar) cost about a fifth of a page's
+        # work in `list`, and maxjob uses none of it.
         self._pool: Pool
         if transport is not None:
+            from maxjob.api.proxied import pool_of
+
             self._pool = pool_of(transport)
         elif proxy:
+            from maxjob.api.proxied import proxy_pool
+
             self._pool = proxy_pool(verify, pool_size, proxy)
         else:
             self._pool = direct_pool(verify, pool_size)
         origin = _origin(settings.endpoint)
         if proxy and transport is None and origin.scheme == b"http" and b":" in origin.host:
-            # Through a proxy, httpcore writes the absolute URL of a plain-http request from the
+            # Through a proxy, httpx writes the absolute URL of a plain-http request from the
             # host as given, and the proxy connects to it: an IPv6 address needs its brackets.
             origin = origin._replace(host=b"[" + origin.host.split(b"%", 1)[0] + b"]")
         self._origin = origin
@@ -331,15 +326,17 @@ class MaxComputeClient:
         self._log_request(
             operation.method, f"{origin.scheme.decode()}://{origin.netloc}{target}", headers
         )
-        request = httpcore.Request(
-            operation.method,
-            httpcore.URL(scheme=origin.scheme, host=origin.host, port=origin.port, target=target),
-            headers=[
-                (name.encode("ascii"), value.encode("ascii")) for name, value in headers.items()
-            ],
-            content=body or None,
-            # (The canonical request rides along for a test transport to check; httpcore skips it.)
-            extensions={"timeout": timeout, CANONICAL_REQUEST: canonical},
+        request = network.Request(
+            operation.method.encode("ascii"),
+            origin.scheme,
+            origin.host,
+            origin.port,
+            target.encode("ascii"),
+            [(name.encode("ascii"), value.encode("ascii")) for name, value in headers.items()],
+            body,
+            timeout,
+            # (The canonical request rides along for a test transport to check.)
+            {CANONICAL_REQUEST: canonical},
         )
         host = s.host
         started = self._monotonic()
@@ -352,33 +349,33 @@ class MaxComputeClient:
                     data = self._read_body(response, answer_headers, end)
                 finally:
                     response.close()
-        except httpcore.ConnectTimeout:
+        except network.ConnectTimeout:
             raise TransientError(
                 f"connecting to {host} timed out", may_have_reached_server=False
             ) from None
-        except httpcore.TimeoutException:
+        except network.TimeoutException:
             raise TransientError(f"{host} did not answer in time") from None
-        except httpcore.ConnectError as exc:
+        except network.ConnectError as exc:
             raise _connect_error(host, exc, self._proxy) from None
-        except httpcore.ProxyError as exc:
+        except network.ProxyError as exc:
             raise ServiceError(
                 f"the proxy refused the connection to {host}: {first_line(exc)}",
                 hint="check https_proxy, http_proxy, all_proxy and no_proxy",
             ) from None
-        except (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError) as exc:
+        except (network.RemoteProtocolError, network.ReadError, network.WriteError) as exc:
             raise TransientError(
                 f"the connection to {host} was reset or closed early ({first_line(exc)})"
             ) from None
-        except httpcore.UnsupportedProtocol as exc:
+        except network.UnsupportedProtocol as exc:
             raise UsageError(f"cannot use endpoint {s.endpoint}: {first_line(exc)}") from None
-        except _TRANSPORT_ERRORS as exc:
+        except network.TransportError as exc:
             raise TransientError(f"network error talking to {host}: {type(exc).__name__}") from None
         self._log_response(response.status, answer_headers, self._monotonic() - started)
         asked = Asked(operation, s, self.credentials.source, self._debug, canonical, self._hidden)
         return interpret(response.status, answer_headers, data, asked)
 
     def _read_body(
-        self, response: httpcore.Response, headers: Mapping[str, str], end: float
+        self, response: network.Response, headers: Mapping[str, str], end: float
     ) -> bytes:
         status = response.status
         length = headers.get("content-length", "")
@@ -391,7 +388,7 @@ class MaxComputeClient:
             return b""
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.stream:  # type: ignore[union-attr]  # a sync pool's stream
+        for chunk in response.stream:
             size += len(chunk)
             if size > MAX_BODY_BYTES:
                 raise ResponseError(
@@ -415,17 +412,6 @@ class MaxComputeClient:
         self._debug(f"< HTTP {status} in {elapsed * 1000:.0f} ms")
         for name, value in headers.items():
             self._debug(f"<   {name}: {mask_header(name, value)}")
-
-
-# Every failure of an exchange httpcore raises (its exceptions share no base of their own).
-_TRANSPORT_ERRORS = (
-    httpcore.NetworkError,
-    httpcore.ProtocolError,
-    httpcore.TimeoutException,
-    httpcore.ProxyError,
-    httpcore.UnsupportedProtocol,
-    httpcore.ConnectionNotAvailable,
-)
 
 
 def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -534,7 +520,7 @@ def _without_user_info(url: str) -> str:
     return f"{parts.scheme}://{f'[{host}]' if ':' in host else host}{port}"
 
 
-def _connect_error(host: str, exc: httpcore.ConnectError, proxy: str | None) -> MaxjobError:
+def _connect_error(host: str, exc: network.ConnectError, proxy: str | None) -> MaxjobError:
     text = str(exc)
     lower = text.lower()
     if "certificate_verify_failed" in lower or "certificate verify failed" in lower:

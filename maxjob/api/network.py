@@ -1,28 +1,37 @@
-"""The network: one TLS context, the connection pool, and a deadline for a whole exchange.
+"""The network: the pool requests go through, its requests, answers and errors, one TLS
+context, and a deadline for a whole exchange.
 
-httpx's timeouts bound each socket operation, so a server that trickles its headers a byte at a
-time, or sends `100 Continue` forever, could keep a call going long after `--request-timeout`.
-`DeadlineBackend` wraps httpcore's own socket backend and cuts every connect, read and write to
-what is left of the deadline the calling thread set with `deadline(...)`: the status line, the
-headers, interim answers, the body and the trailers all fall under it. h11 caps a header block (and
-trailers) at 100 KiB on its own.
+Without a proxy, requests go to `DirectPool`: HTTP/1.1 connections of maxjob's own, h11 reading
+and writing the protocol (its framing, interim answers, header limits) and this module moving the
+bytes. Through a proxy, or over a test's httpx transport, they go to httpx's stack instead
+(`maxjob.api.proxied`, imported only then). The client sees the same types either way: a
+`Request`, a `Response`, and the errors below, named as httpcore names them.
+
+A socket timeout bounds each operation, so a server that trickles its headers a byte at a time,
+or sends `100 Continue` forever, could keep a call going long after `--request-timeout`: every
+connect, read and write is cut to what is left of the deadline the calling thread set with
+`deadline(...)`, so the status line, the headers, interim answers, the body and the trailers all
+fall under it. h11 caps a header block (and trailers) at 100 KiB.
+
+Neither httpx nor httpcore is imported on this path (about 30 ms a process, with what they
+import), nor `ssl` for a plain-http endpoint.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ssl
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-import httpcore
+import h11
 
 from maxjob.errors import UsageError
 
 if TYPE_CHECKING:
-    import httpx
+    import ssl
 
 _local = threading.local()
 
@@ -38,7 +47,8 @@ def deadline(when: float) -> Iterator[None]:
         _local.deadline = saved
 
 
-def _bounded(timeout: float | None, exc: type[Exception]) -> float | None:
+def bounded(timeout: float | None, exc: type[Exception]) -> float | None:
+    """`timeout` cut to what is left of this thread's deadline; `exc` when nothing is."""
     when: float | None = getattr(_local, "deadline", None)
     if when is None:
         return timeout
@@ -48,115 +58,186 @@ def _bounded(timeout: float | None, exc: type[Exception]) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
-class DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, stream: httpcore.NetworkStream) -> None:
-        self._stream = stream
+# -- the errors of an exchange (httpcore's names and tree) --------------------------------------
 
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
 
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+class TransportError(Exception):
+    """An exchange that failed below HTTP: no answer to read."""
+
+
+class TimeoutException(TransportError):  # noqa: N818 - httpcore's name: errors map by name
+    pass
+
+
+class ConnectTimeout(TimeoutException):
+    pass
+
+
+class ReadTimeout(TimeoutException):
+    pass
+
+
+class WriteTimeout(TimeoutException):
+    pass
+
+
+class PoolTimeout(TimeoutException):
+    pass
+
+
+class NetworkError(TransportError):
+    pass
+
+
+class ConnectError(NetworkError):
+    pass
+
+
+class ReadError(NetworkError):
+    pass
+
+
+class WriteError(NetworkError):
+    pass
+
+
+class ProtocolError(TransportError):
+    pass
+
+
+class RemoteProtocolError(ProtocolError):
+    pass
+
+
+class LocalProtocolError(ProtocolError):
+    pass
+
+
+class ProxyError(TransportError):
+    pass
+
+
+class UnsupportedProtocol(TransportError):  # noqa: N818 - httpcore's name
+    pass
+
+
+def first_line(exc: BaseException) -> str:
+    """What an exception of the network stack says, on one line of at most 200 characters (its
+    type's name when it says nothing)."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+# -- requests and answers ------------------------------------------------------------------------
+
+
+class Request(NamedTuple):
+    """One request, as sent. `host` is the name to connect to (no brackets; through a proxy, as
+    written in a URL); `target` the path and query; `timeouts` in seconds by `connect`, `read`,
+    `write` and `pool`; `extensions` ride along for a test's transport."""
+
+    method: bytes
+    scheme: bytes
+    host: bytes
+    port: int | None
+    target: bytes
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    timeouts: Mapping[str, float]
+    extensions: Mapping[str, Any]
+
+    def url(self) -> str:
+        """The request's URL, as a proxy reads it."""
+        port = f":{self.port}" if self.port is not None else ""
+        return f"{self.scheme.decode()}://{self.host.decode()}{port}{self.target.decode()}"
+
+
+class Response:
+    """An answer: its status, its headers as sent (raw name, value), and its body, read by
+    iterating `stream`; `close` once done with it (the connection is then kept or closed)."""
+
+    __slots__ = ("_close", "headers", "status", "stream")
+
+    def __init__(
+        self,
+        status: int,
+        headers: list[tuple[bytes, bytes]],
+        stream: Iterable[bytes],
+        close: Callable[[], None],
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self.stream = stream
+        self._close = close
 
     def close(self) -> None:
-        self._stream.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, bounded))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
+        close, self._close = self._close, _nothing
+        close()
 
 
-class DeadlineBackend(httpcore.NetworkBackend):
-    def __init__(self) -> None:
-        self._backend = httpcore.SyncBackend()
+def _nothing() -> None:
+    pass
 
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        stream = self._backend.connect_tcp(host, port, bounded, local_address, socket_options)
-        return DeadlineStream(stream)
 
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:  # pragma: no cover - maxjob never dials a unix socket
-        raise httpcore.ConnectError("unix sockets are not used")
+class Pool(Protocol):
+    def handle_request(self, request: Request) -> Response: ...
 
-    def sleep(self, seconds: float) -> None:  # pragma: no cover - httpcore's own retries are off
-        time.sleep(seconds)
+    def close(self) -> None: ...
 
+
+# -- without a proxy -----------------------------------------------------------------------------
 
 # What httpx.Limits() keeps an idle connection for, in seconds.
 KEEPALIVE_EXPIRY = 5.0
+# A read asks for up to this much (as httpcore's did; see `maxjob.memory`).
+READ_SIZE = 64 * 1024
+# The most h11 holds of a header block (or trailers) not yet finished (httpcore's limit).
+MAX_INCOMPLETE = 100 * 1024
+_DEFAULT_PORTS = {b"http": 80, b"https": 443}
 
 
-def direct_pool(ssl_context: ssl.SSLContext, size: int) -> Pool:
+def direct_pool(ssl_context: ssl.SSLContext | None, size: int) -> Pool:
     """The pool requests go through without a proxy (see `DirectPool`)."""
     return DirectPool(ssl_context, size)
 
 
 class DirectPool:
     """Up to `size` HTTP/1.1 connections to the endpoint, each kept alive for 5 s once idle and
-    reused newest first, over `DeadlineBackend`: httpcore's connections (its HTTP/1.1 and TLS),
-    with a pool of their own instead of httpcore's. Built here rather than by httpx: importing
-    httpx costs a process more than any request does (about 50 ms).
-
-    httpcore's pool serves any number of origins and HTTP/2, and so, on every request and every
-    answer closed, asks each of its connections whether it has expired: a `poll()` of every idle
-    socket, each one a release of the interpreter's lock, twice a page. Here all requests go to
-    one origin over HTTP/1.1, one to a connection: only the connection about to be reused is
-    asked (a server that closed it while idle is seen then, and a new one is opened).
+    reused newest first. Only the connection about to be reused is asked whether it is still
+    good (kept alive less than 5 s, and not closed by the server while idle: its socket has
+    nothing to read); httpcore's pool, which serves many origins and HTTP/2, asks every one of
+    its connections on every request and every answer closed, a `poll()` each.
 
     Safe to share between threads. `close` closes every connection, and any later request is
-    refused.
+    refused. `ssl_context` is needed for an https endpoint only.
     """
 
-    def __init__(self, ssl_context: ssl.SSLContext, size: int) -> None:
+    def __init__(self, ssl_context: ssl.SSLContext | None, size: int) -> None:
         self._ssl_context = ssl_context
-        self._size = max(1, size)
-        self._backend = DeadlineBackend()
         self._lock = threading.Lock()
         # Connections not in use, the most recently used last; and every open one.
-        self._idle: list[httpcore.HTTPConnection] = []
-        self._open: set[httpcore.HTTPConnection] = set()
-        self._slots = threading.BoundedSemaphore(self._size)
+        self._idle: list[_Connection] = []
+        self._open: set[_Connection] = set()
+        self._slots = threading.BoundedSemaphore(max(1, size))
         self._closed = False
 
-    def handle_request(self, request: httpcore.Request) -> httpcore.Response:
-        timeouts = request.extensions.get("timeout", {})
-        wait = _bounded(timeouts.get("pool"), httpcore.PoolTimeout)
+    def handle_request(self, request: Request) -> Response:
+        if request.scheme not in _DEFAULT_PORTS:
+            raise UnsupportedProtocol(f"the scheme {request.scheme.decode()!r} is not http(s)")
+        wait = bounded(request.timeouts.get("pool"), PoolTimeout)
         if not self._slots.acquire(timeout=-1 if wait is None else wait):
-            raise httpcore.PoolTimeout("no connection came free in time")
+            raise PoolTimeout("no connection came free in time")
         try:
-            connection = self._connection(request.url.origin)
+            connection = self._reused() or self._opened(request)
             try:
-                response = connection.handle_request(request)
+                status, headers, body = connection.exchange(request)
             except BaseException:
                 self._discard(connection)
                 raise
         except BaseException:
             self._slots.release()
             raise
-        stream = _Returned(response.stream, connection, self._give_back)  # type: ignore[arg-type]
-        return httpcore.Response(
-            status=response.status,
-            headers=response.headers,
-            content=stream,
-            extensions=response.extensions,
-        )
+        return Response(status, headers, body, lambda: self._give_back(connection))
 
     def close(self) -> None:
         with self._lock:
@@ -167,46 +248,44 @@ class DirectPool:
         for connection in connections:
             connection.close()
 
-    def _connection(self, origin: httpcore.Origin) -> httpcore.HTTPConnection:
-        """An idle connection that is still good, else a new one (connected by its first
-        request)."""
-        stale: list[httpcore.HTTPConnection] = []
+    def _reused(self) -> _Connection | None:
+        """The newest idle connection still good (the others found on the way are closed)."""
+        stale: list[_Connection] = []
         found = None
         with self._lock:
             if self._closed:
-                raise httpcore.ConnectError("the connection pool is closed")
+                raise ConnectError("the connection pool is closed")
             while self._idle:
                 candidate = self._idle.pop()
-                if (
-                    candidate.can_handle_request(origin)
-                    and candidate.is_idle()
-                    and not candidate.has_expired()
-                ):
+                if candidate.reusable():
                     found = candidate
                     break
                 stale.append(candidate)
                 self._open.discard(candidate)
-            if found is None:
-                found = httpcore.HTTPConnection(
-                    origin=origin,
-                    ssl_context=self._ssl_context,
-                    keepalive_expiry=KEEPALIVE_EXPIRY,
-                    http1=True,
-                    http2=False,
-                    retries=0,
-                    network_backend=self._backend,
-                )
-                self._open.add(found)
         for connection in stale:
             connection.close()
         return found
 
-    def _give_back(self, connection: httpcore.HTTPConnection) -> None:
-        """After an answer is closed: the connection is idle again (its answer read to the end,
-        and kept alive), or closed."""
+    def _opened(self, request: Request) -> _Connection:
+        port = request.port or _DEFAULT_PORTS[request.scheme]
+        context = self._ssl_context if request.scheme == b"https" else None
+        if request.scheme == b"https" and context is None:
+            raise ConnectError("no TLS context for an https request")
+        connection = _Connection.open(request.host, port, context, request.timeouts.get("connect"))
+        with self._lock:
+            if not self._closed:
+                self._open.add(connection)
+                return connection
+        connection.close()
+        raise ConnectError("the connection pool is closed")
+
+    def _give_back(self, connection: _Connection) -> None:
+        """After an answer is closed: its connection idle again (the answer read to its end, and
+        kept alive), or closed."""
         try:
+            connection.finish()
             with self._lock:
-                keep = not self._closed and connection.is_idle() and connection in self._open
+                keep = not self._closed and connection.idle() and connection in self._open
                 if keep:
                     self._idle.append(connection)
                 else:
@@ -216,140 +295,178 @@ class DirectPool:
         finally:
             self._slots.release()
 
-    def _discard(self, connection: httpcore.HTTPConnection) -> None:
+    def _discard(self, connection: _Connection) -> None:
         with self._lock:
             self._open.discard(connection)
         connection.close()
 
 
-class _Returned:
-    """An answer's body: once closed, its connection goes back to the pool."""
+class _Connection:
+    """One HTTP/1.1 connection: h11 for the protocol over a socket (TLS-wrapped for https).
+    Used by one thread at a time."""
 
-    def __init__(
-        self,
-        stream: Iterable[bytes],
-        connection: httpcore.HTTPConnection,
-        give_back: Callable[[httpcore.HTTPConnection], None],
-    ) -> None:
-        self._stream = stream
-        self._connection: httpcore.HTTPConnection | None = connection
-        self._give_back = give_back
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._protocol = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_INCOMPLETE)
+        self._idle_since = time.monotonic()
+        self._closed = False
 
-    def __iter__(self) -> Iterator[bytes]:
-        yield from self._stream
+    @classmethod
+    def open(
+        cls, host: bytes, port: int, context: ssl.SSLContext | None, timeout: float | None
+    ) -> _Connection:
+        """Connect (and shake hands, for TLS) within `timeout` and the deadline."""
+        name = host.decode("ascii")
+        try:
+            sock = socket.create_connection((name, port), bounded(timeout, ConnectTimeout))
+        except TimeoutError as exc:
+            raise ConnectTimeout(str(exc) or "timed out") from exc
+        except OSError as exc:
+            raise ConnectError(str(exc)) from exc
+        if context is None:
+            return cls(sock)
+        try:
+            sock.settimeout(bounded(timeout, ConnectTimeout))
+            # A zone id is no part of a name to check the certificate against.
+            return cls(context.wrap_socket(sock, server_hostname=name.split("%", 1)[0]))
+        except BaseException as exc:
+            sock.close()
+            if isinstance(exc, TimeoutError):
+                raise ConnectTimeout(str(exc) or "timed out") from exc
+            if isinstance(exc, OSError | ValueError):
+                raise ConnectError(str(exc)) from exc
+            raise
+
+    def exchange(self, request: Request) -> tuple[int, list[tuple[bytes, bytes]], Iterator[bytes]]:
+        """Send `request` and read the head of its answer (interim answers skipped): the
+        status, the headers, and the body still to be read."""
+        protocol = self._protocol
+        try:
+            data = protocol.send(
+                h11.Request(method=request.method, target=request.target, headers=request.headers)
+            )
+            if request.body:
+                data += protocol.send(h11.Data(data=request.body)) or b""
+            data += protocol.send(h11.EndOfMessage()) or b""
+        except h11.LocalProtocolError as exc:
+            raise LocalProtocolError(str(exc)) from exc
+        # A server may answer (an error, say) and close before it reads the whole request: its
+        # answer is read all the same, as httpcore does; a read that fails says why.
+        with contextlib.suppress(WriteError):
+            self._write(data or b"", request.timeouts.get("write"))
+        read = request.timeouts.get("read")
+        while True:
+            event = self._next_event(read)
+            if type(event) is h11.Response:
+                return event.status_code, list(event.headers.raw_items()), self._body(read)
+            if type(event) is not h11.InformationalResponse:
+                raise RemoteProtocolError("Server disconnected without sending a response.")
+
+    def _body(self, timeout: float | None) -> Iterator[bytes]:
+        while True:
+            event = self._next_event(timeout)
+            if type(event) is h11.Data:
+                yield bytes(event.data)
+            elif type(event) is h11.EndOfMessage:
+                return
+            else:
+                raise RemoteProtocolError("Server disconnected before the end of the answer.")
+
+    def _next_event(self, timeout: float | None) -> Any:
+        protocol = self._protocol
+        while True:
+            try:
+                event = protocol.next_event()
+            except h11.RemoteProtocolError as exc:
+                raise RemoteProtocolError(str(exc)) from exc
+            if event is not h11.NEED_DATA:
+                return event
+            data = self._read(timeout)
+            if not data and protocol.their_state is h11.SEND_RESPONSE:
+                raise RemoteProtocolError("Server disconnected without sending a response.")
+            protocol.receive_data(data)
+
+    def _read(self, timeout: float | None) -> bytes:
+        try:
+            self._sock.settimeout(bounded(timeout, ReadTimeout))
+            return self._sock.recv(READ_SIZE)
+        except TimeoutError as exc:
+            raise ReadTimeout(str(exc) or "timed out") from exc
+        except OSError as exc:
+            raise ReadError(str(exc)) from exc
+
+    def _write(self, data: bytes, timeout: float | None) -> None:
+        try:
+            self._sock.settimeout(bounded(timeout, WriteTimeout))
+            self._sock.sendall(data)
+        except TimeoutError as exc:
+            raise WriteTimeout(str(exc) or "timed out") from exc
+        except OSError as exc:
+            raise WriteError(str(exc)) from exc
+
+    def finish(self) -> None:
+        """After an answer: ready for the next request if both ends are done and neither asked
+        to close, else closed (an answer not read to its end leaves nothing to reuse)."""
+        protocol = self._protocol
+        if protocol.our_state is h11.DONE and protocol.their_state is h11.DONE:
+            protocol.start_next_cycle()
+            self._idle_since = time.monotonic()
+        else:
+            self.close()
+
+    def idle(self) -> bool:
+        return not self._closed and self._protocol.our_state is h11.IDLE
+
+    def reusable(self) -> bool:
+        """Idle, kept alive less than `KEEPALIVE_EXPIRY`, and with nothing to read (a server
+        that closed the connection, or sent anything unasked, makes it readable)."""
+        if not self.idle() or time.monotonic() - self._idle_since > KEEPALIVE_EXPIRY:
+            return False
+        return not _readable(self._sock)
 
     def close(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is None:
-            return
-        try:
-            close = getattr(self._stream, "close", None)
-            if close is not None:
-                close()
-        finally:
-            self._give_back(connection)
+        if not self._closed:
+            self._closed = True
+            with contextlib.suppress(OSError):
+                self._sock.close()
 
 
-def proxy_pool(ssl_context: ssl.SSLContext, size: int, proxy: str) -> Pool:
-    """The pool requests go through `proxy`, built by `httpx.HTTPTransport` (which reads the
-    proxy URL, its credentials and its scheme: http, https, or socks with socksio; closing the
-    transport closes just this pool). A UsageError when httpx refuses the proxy settings."""
-    import httpx
+def _readable(sock: socket.socket) -> bool:
+    """Whether the socket has something to read (or is closed), without waiting."""
+    import select
 
-    limits = httpx.Limits(
-        max_connections=size, max_keepalive_connections=size, keepalive_expiry=KEEPALIVE_EXPIRY
-    )
-    try:
-        transport = httpx.HTTPTransport(
-            verify=ssl_context, limits=limits, proxy=proxy, trust_env=False
-        )
-    except (ImportError, ValueError, TypeError, httpx.InvalidURL) as exc:
-        # A SOCKS proxy without socksio, an unknown scheme, a bad port.
-        raise UsageError(
-            f"cannot use the proxy settings: {first_line(exc)}",
-            hint="maxjob speaks to http:// and https:// proxies (HTTPS_PROXY, ALL_PROXY)",
-        ) from None
-    return pool_of(transport)
+    if sock.fileno() < 0:
+        return True
+    if not hasattr(select, "poll"):  # pragma: no cover - Windows
+        return bool(select.select([sock], [], [], 0)[0])
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
 
 
-def pool_of(transport: httpx.BaseTransport) -> Pool:
-    """The connection pool under `transport`, with `DeadlineBackend` under it: httpx's own
-    transport's httpcore pool (direct, or through a proxy), which the client calls directly; any
-    other transport (a test's `httpx.MockTransport`) through `TransportPool`.
-
-    httpx builds the pool and offers no parameter for its network backend, so it is set on the
-    pool it built; `tests/` has a server that trickles its headers, which fails if this ever
-    stops working.
-    """
-    pool = getattr(transport, "_pool", None)
-    if isinstance(pool, httpcore.ConnectionPool) and hasattr(pool, "_network_backend"):
-        pool._network_backend = DeadlineBackend()
-        return pool
-    return TransportPool(transport)
-
-
-def first_line(exc: BaseException) -> str:
-    """What an exception of the network stack says, on one line of at most 200 characters (its
-    type's name when it says nothing)."""
-    text = str(exc).strip()
-    return text.splitlines()[0][:200] if text else type(exc).__name__
-
-
-class Pool(Protocol):
-    def handle_request(self, request: httpcore.Request) -> httpcore.Response: ...
-
-    def close(self) -> None: ...
-
-
-class TransportPool:
-    """An httpx transport behind httpcore's interface: requests and answers converted, and the
-    transport's errors raised as httpcore's of the same name (as httpx maps them the other way)."""
-
-    def __init__(self, transport: httpx.BaseTransport) -> None:
-        self._transport = transport
-
-    def handle_request(self, request: httpcore.Request) -> httpcore.Response:
-        import httpx
-
-        converted = httpx.Request(
-            request.method.decode("ascii"),
-            bytes(request.url).decode("ascii"),
-            headers=request.headers,
-            content=b"".join(request.stream),  # type: ignore[arg-type]  # bytes, as the client sends
-            extensions=request.extensions,
-        )
-        try:
-            response = self._transport.handle_request(converted)
-            content = response.read()
-        except httpx.TransportError as exc:
-            error = getattr(httpcore, type(exc).__name__, httpcore.NetworkError)
-            raise error(str(exc)) from exc
-        return httpcore.Response(
-            response.status_code, headers=response.headers.raw, content=content
-        )
-
-    def close(self) -> None:
-        self._transport.close()
-
+# -- TLS ------------------------------------------------------------------------------------------
 
 _contexts: dict[tuple[str, str, str], ssl.SSLContext] = {}
 
 
-def tls_context(endpoint: str, ca_bundle: str | None, environ: Mapping[str, str]) -> ssl.SSLContext:
-    """The context to verify `endpoint` with. For a plain-http endpoint no bundle is loaded
-    (about 40 ms): nothing would use it, and a context that trusts no CA fails closed if anything
-    ever did."""
+def tls_context(
+    endpoint: str, ca_bundle: str | None, environ: Mapping[str, str]
+) -> ssl.SSLContext | None:
+    """The context to verify `endpoint` with; None for a plain-http endpoint (nothing would use
+    it: neither `ssl` nor a bundle is loaded, about 40 ms)."""
     if endpoint.startswith("http://") and not ca_bundle:
-        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        return None
     return ssl_context(ca_bundle, environ)
 
 
 def ssl_context(ca_bundle: str | None, environ: Mapping[str, str]) -> ssl.SSLContext:
     """Verification on; CAs from --ca-bundle (else SSL_CERT_FILE) and from SSL_CERT_DIR, both
-    when both are set, as curl reads them; else certifi's bundle.
+    when both are set, as curl reads them; else certifi's bundle. HTTP/1.1 offered by ALPN.
 
     Built once per process for the same inputs (loading a bundle costs about 40 ms).
     """
+    import ssl
+
     cafile = ca_bundle or environ.get("SSL_CERT_FILE") or ""
     capath = environ.get("SSL_CERT_DIR") or ""
     if cafile:
@@ -367,6 +484,7 @@ def ssl_context(ca_bundle: str | None, environ: Mapping[str, str]) -> ssl.SSLCon
             context = ssl.create_default_context(cafile=certifi.where())
     except (OSError, ssl.SSLError) as exc:
         raise UsageError(f"cannot load the CA bundle: {exc}") from None
+    context.set_alpn_protocols(["http/1.1"])
     _contexts[key] = context
     return context
 

@@ -1,7 +1,8 @@
 """`network.DirectPool`, the connections requests go through without a proxy, against a real
 server on 127.0.0.1: one connection reused for calls in turn, a connection the server closed while
-idle replaced without a failed attempt, no more connections than the pool's size, and nothing
-sent once it is closed."""
+idle (or said it would close) replaced without a failed attempt, the framings of an answer (a
+length, chunks with trailers, the end of the connection), no more connections than the pool's
+size, and nothing sent once it is closed."""
 
 from __future__ import annotations
 
@@ -14,7 +15,15 @@ from maxjob import config
 from maxjob.api.client import MaxComputeClient, RetryNotice
 from maxjob.credentials import Credentials
 from maxjob.errors import MaxjobError
-from tests.e2e.hostile_servers import Conn, Handler, RawServer, job_body, response, serve_jobs
+from tests.e2e.hostile_servers import (
+    Conn,
+    Handler,
+    RawServer,
+    chunk,
+    job_body,
+    response,
+    serve_jobs,
+)
 
 
 @pytest.fixture
@@ -97,3 +106,53 @@ def test_a_closed_pool_refuses_to_send(servers: list[RawServer]) -> None:
     with pytest.raises(MaxjobError):
         client.get_job_info("j2")
     assert len(server.requests) == 1
+
+
+def _head(*lines: str) -> bytes:
+    return "".join(f"{line}\r\n" for line in lines).encode() + b"\r\n"
+
+
+@pytest.mark.parametrize("framing", ["length-close", "chunked", "until-close", "http-1.0"])
+def test_every_framing_of_an_answer_is_read_whole(servers: list[RawServer], framing: str) -> None:
+    def answer(conn: Conn) -> None:
+        while (request := conn.read_request()) is not None:
+            body = job_body(request.instance_id or "?", "running", note="x" * 5000)
+            if framing == "length-close":
+                conn.send(response(200, body, [("connection", "close")]))
+                return
+            if framing == "chunked":
+                head = _head("HTTP/1.1 200 OK", "transfer-encoding: chunked")
+                pieces = [body[:7], body[7:4000], body[4000:]]
+                trailer = b"0\r\nx-trailer: yes\r\n\r\n"
+                conn.send(head + b"".join(chunk(piece) for piece in pieces) + trailer)
+                continue  # kept alive
+            status = "HTTP/1.0 200 OK" if framing == "http-1.0" else "HTTP/1.1 200 OK"
+            conn.send(_head(status, "connection: close") + body)
+            return  # the end of the connection ends the body
+
+    server = start(servers, answer)
+    retries: list[RetryNotice] = []
+    with client_for(server, retries=retries) as client:
+        for number in range(3):
+            info = client.get_job_info(f"j{number}")
+            assert (info.instance_id, info.status) == (f"j{number}", "running")
+    assert retries == []
+    assert server.connections == (1 if framing == "chunked" else 3)
+
+
+def test_a_body_cut_short_closes_its_connection_and_the_next_call_opens_another(
+    servers: list[RawServer],
+) -> None:
+    def cut_once(conn: Conn) -> None:
+        while (request := conn.read_request()) is not None:
+            whole = response(200, job_body(request.instance_id or "?"))
+            if conn.number == 0:
+                conn.send(whole[:-5])  # a length it does not keep
+                return
+            conn.send(whole)
+
+    server = start(servers, cut_once)
+    with client_for(server) as client:
+        assert client.get_job_info("j1").instance_id == "j1"  # retried on a new connection
+        assert client.get_job_info("j2").instance_id == "j2"
+    assert server.connections == 2
