@@ -186,6 +186,12 @@ class MaxComputeClient:
         if not instance_id:
             raise UsageError("an instance id cannot be empty")
         data = self.call(ops.get_job_info(instance_id), deadline=deadline)
+        echoed = data.get("instanceId") if isinstance(data, dict) else None
+        if isinstance(echoed, str) and echoed.strip().lower() not in ("", instance_id.lower()):
+            # Never another job's answer shown as this one's (a mixed-up connection, a cache).
+            raise ResponseError(
+                f"the answer to GetJobInfo for {instance_id} describes another job, {echoed[:80]}"
+            )
         return JobInfo.from_api(data)
 
     def get_many(
@@ -362,7 +368,14 @@ class MaxComputeClient:
                 f"the proxy refused the connection to {host}: {first_line(exc)}",
                 hint="check https_proxy, http_proxy, all_proxy and no_proxy",
             ) from None
-        except (network.RemoteProtocolError, network.ReadError, network.WriteError) as exc:
+        except network.RemoteProtocolError as exc:
+            said = first_line(exc)
+            if said.lower().startswith(_CLOSED_EARLY):
+                raise TransientError(
+                    f"the connection to {host} was closed early ({said})"
+                ) from None
+            raise TransientError(f"{host} sent a malformed HTTP answer ({said})") from None
+        except (network.ReadError, network.WriteError) as exc:
             raise TransientError(
                 f"the connection to {host} was reset or closed early ({first_line(exc)})"
             ) from None
@@ -412,6 +425,11 @@ class MaxComputeClient:
         self._debug(f"< HTTP {status} in {elapsed * 1000:.0f} ms")
         for name, value in headers.items():
             self._debug(f"<   {name}: {mask_header(name, value)}")
+
+
+# How a protocol error that is only an answer cut short begins (maxjob's words, httpcore's and
+# h11's): the rest are answers that are not HTTP.
+_CLOSED_EARLY = ("server disconnected", "peer closed connection")
 
 
 def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:

@@ -225,7 +225,7 @@ class DirectPool:
         if request.scheme not in _DEFAULT_PORTS:
             raise UnsupportedProtocol(f"the scheme {request.scheme.decode()!r} is not http(s)")
         wait = bounded(request.timeouts.get("pool"), PoolTimeout)
-        if not self._slots.acquire(timeout=-1 if wait is None else wait):
+        if not self._slots.acquire(timeout=wait):  # (None: as long as it takes)
             raise PoolTimeout("no connection came free in time")
         try:
             connection = self._reused() or self._opened(request)
@@ -383,6 +383,10 @@ class _Connection:
                 return event
             data = self._read(timeout)
             if not data and protocol.their_state is h11.SEND_RESPONSE:
+                if protocol.trailing_data[0]:
+                    raise RemoteProtocolError(
+                        "it closed the connection after bytes that are not HTTP"
+                    )
                 raise RemoteProtocolError("Server disconnected without sending a response.")
             protocol.receive_data(data)
 
@@ -405,10 +409,16 @@ class _Connection:
             raise WriteError(str(exc)) from exc
 
     def finish(self) -> None:
-        """After an answer: ready for the next request if both ends are done and neither asked
-        to close, else closed (an answer not read to its end leaves nothing to reuse)."""
+        """After an answer: ready for the next request if both ends are done, neither asked to
+        close, and nothing came after the answer; else closed. (An answer not read to its end
+        leaves nothing to reuse; bytes after it, as a second answer sent unasked or a body longer
+        than its length, would be read as the next request's answer.)"""
         protocol = self._protocol
-        if protocol.our_state is h11.DONE and protocol.their_state is h11.DONE:
+        if (
+            protocol.our_state is h11.DONE
+            and protocol.their_state is h11.DONE
+            and not protocol.trailing_data[0]
+        ):
             protocol.start_next_cycle()
             self._idle_since = time.monotonic()
         else:
@@ -425,17 +435,25 @@ class _Connection:
         return not _readable(self._sock)
 
     def close(self) -> None:
+        """Close the connection; a thread still waiting on it (the pool closed under it) is
+        woken at once, rather than at its timeout."""
         if not self._closed:
             self._closed = True
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
             with contextlib.suppress(OSError):
                 self._sock.close()
 
 
 def _readable(sock: socket.socket) -> bool:
-    """Whether the socket has something to read (or is closed), without waiting."""
+    """Whether the socket has something to read (or is closed), without waiting: on the wire,
+    or already decrypted and held by TLS."""
     import select
 
     if sock.fileno() < 0:
+        return True
+    pending = getattr(sock, "pending", None)  # an SSLSocket's
+    if pending is not None and pending() > 0:
         return True
     if not hasattr(select, "poll"):  # pragma: no cover - Windows
         return bool(select.select([sock], [], [], 0)[0])

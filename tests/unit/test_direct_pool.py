@@ -1,11 +1,13 @@
 """`network.DirectPool`, the connections requests go through without a proxy, against a real
 server on 127.0.0.1: one connection reused for calls in turn, a connection the server closed while
 idle (or said it would close) replaced without a failed attempt, the framings of an answer (a
-length, chunks with trailers, the end of the connection), no more connections than the pool's
-size, and nothing sent once it is closed."""
+length, chunks with trailers, the end of the connection), bytes after an answer never read as
+the next one's, no more connections than the pool's size, a close that wakes a call still
+waiting, and nothing sent once it is closed."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -14,7 +16,7 @@ import pytest
 from maxjob import config
 from maxjob.api.client import MaxComputeClient, RetryNotice
 from maxjob.credentials import Credentials
-from maxjob.errors import MaxjobError
+from maxjob.errors import MaxjobError, ResponseError
 from tests.e2e.hostile_servers import (
     Conn,
     Handler,
@@ -35,10 +37,18 @@ def servers() -> Iterator[list[RawServer]]:
 
 
 def client_for(
-    server: RawServer, *, pool_size: int = 4, retries: list[RetryNotice] | None = None
+    server: RawServer,
+    *,
+    pool_size: int = 4,
+    retries: list[RetryNotice] | None = None,
+    max_attempts: int = 3,
 ) -> MaxComputeClient:
     settings = config.resolve(
-        endpoint=server.url, region="cn-hangzhou", max_attempts=3, request_timeout=5, environ={}
+        endpoint=server.url,
+        region="cn-hangzhou",
+        max_attempts=max_attempts,
+        request_timeout=5,
+        environ={},
     )
     return MaxComputeClient(
         settings,
@@ -156,3 +166,80 @@ def test_a_body_cut_short_closes_its_connection_and_the_next_call_opens_another(
         assert client.get_job_info("j1").instance_id == "j1"  # retried on a new connection
         assert client.get_job_info("j2").instance_id == "j2"
     assert server.connections == 2
+
+
+@pytest.mark.parametrize("extra", ["second-answer", "long-body"])
+def test_bytes_after_an_answer_are_never_read_as_the_next_ones(
+    servers: list[RawServer], extra: str
+) -> None:
+    def more_than_asked(conn: Conn) -> None:
+        while (request := conn.read_request()) is not None:
+            whole = response(200, job_body(request.instance_id or "?"))
+            if extra == "second-answer":
+                whole += response(200, job_body("EVIL", "failed"))  # unasked, in the same write
+            else:
+                whole += b'{"data":{"instanceId":"EVIL"}}'  # past the length it gave
+            conn.send(whole)
+
+    server = start(servers, more_than_asked)
+    with client_for(server) as client:
+        for number in range(3):
+            info = client.get_job_info(f"j{number}")
+            assert (info.instance_id, info.status) == (f"j{number}", "success")
+    assert server.connections == 3  # each connection left once its answer was read
+
+
+def test_an_answer_about_another_job_is_refused(servers: list[RawServer]) -> None:
+    server = start(servers, serve_jobs(lambda request, n: response(200, job_body("someone-else"))))
+    with client_for(server) as client, pytest.raises(ResponseError, match="another job"):
+        client.get_job_info("j1")
+
+
+def test_close_wakes_a_call_still_waiting_on_its_connection(servers: list[RawServer]) -> None:
+    def never_answers(conn: Conn) -> None:
+        conn.read_request()
+        time.sleep(8)
+
+    server = start(servers, never_answers)
+    client = client_for(server)
+    outcome: list[BaseException | None] = []
+
+    def call() -> None:
+        try:
+            client.get_job_info("j1")
+            outcome.append(None)
+        except MaxjobError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=call)
+    worker.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    client.close()
+    worker.join(timeout=3)
+    assert not worker.is_alive()
+    assert time.monotonic() - started < 1  # not the 5 s read timeout
+    assert len(outcome) == 1 and isinstance(outcome[0], MaxjobError)
+    assert len(server.requests) == 1  # given up, not sent again
+
+
+@pytest.mark.parametrize(
+    ("sent", "words"),
+    [
+        (b"SSH-2.0-OpenSSH_9.6\r\n", "sent a malformed HTTP answer"),
+        (b"HTTP/1.1 200 OK\r\ncontent-length: 50\r\n\r\n{}", "was closed early"),
+        (b"", "was closed early"),
+    ],
+    ids=["not-http", "cut-body", "nothing"],
+)
+def test_an_answer_that_is_not_http_is_told_from_one_cut_short(
+    servers: list[RawServer], sent: bytes, words: str
+) -> None:
+    def once(conn: Conn) -> None:
+        if conn.read_request() is not None:
+            conn.send(sent)
+
+    server = start(servers, once)
+    with client_for(server, max_attempts=1) as client, pytest.raises(MaxjobError) as failed:
+        client.get_job_info("j1")
+    assert words in failed.value.one_line()
