@@ -13,13 +13,9 @@ are a `UsageError` (exit 2). No message ever contains a secret or a token.
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import io
-import logging
 import os
 import re
-import textwrap
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
@@ -118,6 +114,9 @@ def check_key(
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
     """Keep the credentials package's logging and prints off the user's terminal."""
+    import io
+    import logging
+
     logger = logging.getLogger("credentials")
     saved = (logger.propagate, logger.level, list(logger.handlers))
     logger.handlers = [logging.NullHandler()]
@@ -308,6 +307,8 @@ def _failures(exc: Exception) -> list[str]:
     text = str(exc)
     match = re.search(r"providers in the chain: (\[.*\])\s*\Z", text, re.DOTALL)
     if match:
+        import ast
+
         with contextlib.suppress(ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             items = ast.literal_eval(match.group(1))
             if isinstance(items, list):
@@ -318,6 +319,8 @@ def _failures(exc: Exception) -> list[str]:
 def _useful_failure(exc: Exception) -> str | None:
     """The first reason of the chain that says more than "not configured", named by its place
     and shortened at a word; None when there is none."""
+    import textwrap
+
     for failure in _failures(exc):
         provider, _, reason = failure.partition(": ")
         if provider in ("EnvironmentVariableCredentialsProvider", "EcsRamRoleCredentialsProvider"):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from maxjob import config
 from maxjob.output.streams import Streams
@@ -14,8 +13,7 @@ if TYPE_CHECKING:
     from maxjob.credentials import Credentials
 
 
-@dataclass(frozen=True, kw_only=True)
-class ConnectionOptions:
+class ConnectionOptions(NamedTuple):
     """The connection flags every command that calls the API shares, as one value."""
 
     region: str | None = None

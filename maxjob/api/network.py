@@ -318,7 +318,9 @@ class _Connection:
         """Connect (and shake hands, for TLS) within `timeout` and the deadline."""
         name = host.decode("ascii")
         try:
-            sock = socket.create_connection((name, port), bounded(timeout, ConnectTimeout))
+            # (The name as bytes: as text, the socket module loads the IDNA codec, 3 ms.)
+            address = (host, port)
+            sock = socket.create_connection(address, bounded(timeout, ConnectTimeout))  # type: ignore[arg-type]
         except TimeoutError as exc:
             raise ConnectTimeout(str(exc) or "timed out") from exc
         except OSError as exc:

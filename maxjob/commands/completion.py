@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from maxjob.errors import UsageError
 from maxjob.output.streams import Streams
@@ -11,8 +11,7 @@ from maxjob.output.streams import Streams
 SHELLS = ("bash", "zsh", "fish", "powershell")
 
 
-@dataclass(frozen=True, kw_only=True)
-class Options:
+class Options(NamedTuple):
     shell: str
 
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from maxjob import ids, listing
 from maxjob.errors import MaxjobError, UsageError
@@ -43,8 +42,7 @@ DAY = 86400
 CONCURRENCY = 4
 
 
-@dataclass(frozen=True, kw_only=True)
-class Options:
+class Options(NamedTuple):
     ref: str
     by: str = "signature"
     all_projects: bool = False
@@ -58,7 +56,7 @@ class Options:
     # `--export FILE.svg|html`: the table view also saved there, `width` columns wide.
     export: str | None = None
     width: int = 100
-    connection: ConnectionOptions = field(default_factory=ConnectionOptions)
+    connection: ConnectionOptions = ConnectionOptions()
     # The command line as typed, for the Ctrl-C hint (the CLI fills it in).
     resume: tuple[str, ...] = ()
 

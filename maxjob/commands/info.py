@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import itertools
 import sys
-from dataclasses import dataclass, field
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from maxjob import exits, ids
 from maxjob.errors import MaxjobError, UsageError
@@ -20,8 +19,7 @@ FORMATS = formats.JOB_VIEWS
 MAX_CONCURRENCY = 64
 
 
-@dataclass(frozen=True, kw_only=True)
-class Options:
+class Options(NamedTuple):
     refs: tuple[str, ...]
     output: str | None = None
     jq: str | None = None
@@ -31,7 +29,7 @@ class Options:
     export: str | None = None
     width: int = 100
     concurrency: int = 8
-    connection: ConnectionOptions = field(default_factory=ConnectionOptions)
+    connection: ConnectionOptions = ConnectionOptions()
     # The command line as typed, for the Ctrl-C hint (the CLI fills it in).
     resume: tuple[str, ...] = ()
 

@@ -18,9 +18,9 @@ import enum
 import shlex
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from maxjob import exits, ids
 from maxjob.api import operations as ops
@@ -46,8 +46,7 @@ MAX_CONCURRENCY = 64
 POLL_INTERVAL = 2.0
 
 
-@dataclass(frozen=True, kw_only=True)
-class Options:
+class Options(NamedTuple):
     refs: tuple[str, ...]
     yes: bool = False
     dry_run: bool = False
@@ -57,7 +56,7 @@ class Options:
     output: str | None = None
     jq: str | None = None
     concurrency: int = 8
-    connection: ConnectionOptions = field(default_factory=ConnectionOptions)
+    connection: ConnectionOptions = ConnectionOptions()
 
 
 class Stage(enum.Enum):

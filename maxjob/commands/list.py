@@ -9,9 +9,8 @@ flat memory; the picture's footer says when rows were left out of it.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from maxjob import listing
 from maxjob.errors import UsageError
@@ -35,8 +34,7 @@ EXPORT_ROWS = 1000
 DEFAULT_SORT = ("submittedAtTime:desc",)
 
 
-@dataclass(frozen=True, kw_only=True)
-class Options:
+class Options(NamedTuple):
     since: str = "1h"
     until: str = "now"
     statuses: tuple[str, ...] = ()
@@ -58,7 +56,7 @@ class Options:
     export: str | None = None
     width: int = 100
     concurrency: int = 8
-    connection: ConnectionOptions = field(default_factory=ConnectionOptions)
+    connection: ConnectionOptions = ConnectionOptions()
 
 
 def parse_sort(specs: tuple[str, ...]) -> tuple[list[str], list[str]]:

@@ -18,8 +18,7 @@ import shlex
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TextIO
 
 from maxjob import ids
 from maxjob.errors import MaxjobError, UsageError
@@ -74,8 +73,7 @@ def markdown_module() -> Any:
     return module if has else None
 
 
-@dataclass(frozen=True, kw_only=True)
-class Options:
+class Options(NamedTuple):
     quota: str | None = None
     job: str | None = None
     once: bool = False
@@ -84,7 +82,7 @@ class Options:
     output: str | None = None
     jq: str | None = None
     utc: bool = False
-    connection: ConnectionOptions = field(default_factory=ConnectionOptions)
+    connection: ConnectionOptions = ConnectionOptions()
 
 
 class Keys(Protocol):

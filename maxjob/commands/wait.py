@@ -8,10 +8,10 @@ status line on stderr says what it is waiting for.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from maxjob import ci, exits, ids
 from maxjob.commands.watch import check_timing, resume_hint, warn_unknown_status
@@ -37,8 +37,7 @@ ID_COLUMN = 40
 WORD_COLUMN = 14
 
 
-@dataclass(frozen=True, kw_only=True)
-class Options:
+class Options(NamedTuple):
     refs: tuple[str, ...]
     output: str | None = None
     jq: str | None = None
@@ -47,7 +46,7 @@ class Options:
     any: bool = False
     fail_fast: bool = False
     concurrency: int = 8
-    connection: ConnectionOptions = field(default_factory=ConnectionOptions)
+    connection: ConnectionOptions = ConnectionOptions()
     resume: tuple[str, ...] = ()
     # `--junit FILE`: a JUnit XML report of the jobs, written however the wait ends.
     junit: str | None = None

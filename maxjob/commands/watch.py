@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from maxjob import ci, exits, ids
 from maxjob.errors import UsageError
@@ -33,8 +32,7 @@ FORMATS = formats.JOB_VIEWS
 MISSED_LINES = 100
 
 
-@dataclass(frozen=True, kw_only=True)
-class Options:
+class Options(NamedTuple):
     ref: str
     output: str | None = None
     jq: str | None = None
@@ -44,7 +42,7 @@ class Options:
     width: int = 100
     interval: float = 5.0
     timeout: float = 3600.0
-    connection: ConnectionOptions = field(default_factory=ConnectionOptions)
+    connection: ConnectionOptions = ConnectionOptions()
     # The command line that resumes this watch, for the Ctrl-C hint (the CLI fills it in).
     resume: tuple[str, ...] = ()
 

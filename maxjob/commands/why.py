@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from maxjob import ids
 from maxjob.diagnosis import Explanation, explain
@@ -22,8 +22,7 @@ from maxjob.session import ClientFactory, ConnectionOptions, open_client
 BASE_FORMATS = ("table", "plain", "json")
 
 
-@dataclass(frozen=True, kw_only=True)
-class Options:
+class Options(NamedTuple):
     ref: str
     output: str | None = None
     jq: str | None = None
@@ -31,7 +30,7 @@ class Options:
     # `--export FILE.svg|html`: the table view also saved there, `width` columns wide.
     export: str | None = None
     width: int = 100
-    connection: ConnectionOptions = field(default_factory=ConnectionOptions)
+    connection: ConnectionOptions = ConnectionOptions()
 
 
 def accepted_formats() -> tuple[str, ...]:
