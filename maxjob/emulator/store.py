@@ -375,6 +375,13 @@ class Store:
             # is not mostly making it again: it counts as made that much later.
             kept_from = ready + max(0.0, 4 * (ready - started) - CACHE_SECONDS)
             with self.lock:
+                # Listings no longer fresh go as a new one comes: kept, every window a client
+                # asks for (each `list` run's is new) piled up, 10,000 rows each, and the
+                # collector's passes over them grew into pauses of a busy emulator.
+                for old in [
+                    k for k, kept in self._cache.items() if ready - kept[0] >= CACHE_SECONDS
+                ]:
+                    del self._cache[old]
                 if len(self._cache) > 256:
                     self._cache.clear()
                 self._cache[key] = (kept_from, version, rows)

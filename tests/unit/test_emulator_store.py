@@ -446,3 +446,13 @@ def test_a_jobs_file_that_is_no_file_or_too_deep_is_refused(tmp_path: Path) -> N
     for path, said in ((Path("/dev/zero"), "regular"), (fifo, "regular"), (deep, "deeply")):
         with pytest.raises(ValueError, match=said):
             load_jobs(path)
+
+
+def test_listings_no_longer_fresh_are_dropped_as_new_ones_are_made(clock: Clock) -> None:
+    store = Store(load_jobs(None), clock=clock, synthetic_jobs=250)
+    for step in range(5):
+        clock.now += 2  # past CACHE_SECONDS: the listing made before is stale
+        store.list_jobs(window(START - 3600 + step, size=100))
+    assert len(store._cache) == 1
+    store.list_jobs(window(START - 100, size=100))  # made within the second: both kept
+    assert len(store._cache) == 2
