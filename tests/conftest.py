@@ -11,9 +11,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.e2e.hostile_servers import RawServer
 
 BIN = Path(sys.executable).parent
 MAXJOB = str(BIN / "maxjob")
@@ -146,6 +149,16 @@ def stop(emulator: Emulator) -> None:
         emulator.process.wait(timeout=5)
     except subprocess.TimeoutExpired:
         emulator.process.kill()
+
+
+@pytest.fixture
+def servers() -> Iterator[list[RawServer]]:
+    """Loopback servers (`tests/e2e/hostile_servers.py`) a test appends here are closed when it
+    ends, pass or fail."""
+    started: list[RawServer] = []
+    yield started
+    for server in started:
+        server.close()
 
 
 @pytest.fixture

@@ -157,15 +157,6 @@ def clean_error(run: Run, *codes: int) -> None:
     assert all(line.startswith(known) for line in lines), run.err
 
 
-@pytest.fixture
-def servers() -> Iterator[list[RawServer]]:
-    """Servers the test appends here are closed when it ends, pass or fail."""
-    started: list[RawServer] = []
-    yield started
-    for server in started:
-        server.close()
-
-
 Serve = Callable[[Handler], RawServer]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -26,14 +25,6 @@ from tests.e2e.hostile_servers import (
     response,
     serve_jobs,
 )
-
-
-@pytest.fixture
-def servers() -> Iterator[list[RawServer]]:
-    started: list[RawServer] = []
-    yield started
-    for server in started:
-        server.close()
 
 
 def client_for(
