@@ -169,14 +169,14 @@ class TransportPool:
             content = response.read()
         except httpx.TransportError as exc:
             raise _ours(exc) from exc
-        return Response(response.status_code, list(response.headers.raw), [content], _nothing)
+        return Response(response.status_code, list(response.headers.raw), [content], _read_whole)
 
     def close(self) -> None:
         self._transport.close()
 
 
-def _nothing() -> None:
-    pass
+def _read_whole() -> None:
+    """Closing an answer a transport has read whole: nothing is left to do."""
 
 
 def _mapped(stream: Iterable[bytes]) -> Iterator[bytes]:
