@@ -199,3 +199,56 @@ def test_a_table_into_a_closed_pipe_exits_141_like_the_other_formats(
         "ls", "--since", "30d", "-o", "table", endpoint=emulator.url, home=tmp_path
     )
     assert (done.code, done.err) == (141, "")
+
+
+def test_the_first_pages_rows_are_out_while_the_later_pages_are_still_on_their_way(
+    servers: list[Any], tmp_path: Path
+) -> None:
+    """The first row waits for one page's round trip, never for another page: the server holds
+    every page but the first until the first row has been read (or 5 s have passed)."""
+    import subprocess
+    import threading
+    import time
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.e2e.hostile_servers import Conn, RawServer, response
+
+    first_row_read = threading.Event()
+
+    def page(number: int) -> bytes:
+        jobs = [
+            {"instanceId": f"p{number}-{i}", "status": "terminated", "submittedAtTime": 1_000 - i}
+            for i in range(100 if number < 3 else 50)
+        ]
+        data = {"totalCount": 250, "jobInfoList": jobs}
+        return json.dumps({"requestId": "r", "httpCode": 200, "data": data}).encode()
+
+    def pages(conn: Conn) -> None:
+        while (request := conn.read_request()) is not None:
+            number = int(parse_qs(urlsplit(request.target).query)["pageNumber"][0])
+            if number > 1:
+                first_row_read.wait(5)
+            if not conn.send(response(200, page(number))):
+                return
+
+    server = RawServer(pages)
+    servers.append(server)
+    env = keyed_environ(tmp_path, server.url)
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [MAXJOB, "list", "--since", "2h", "--limit", "0", "-o", "jsonl"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    assert process.stdout is not None
+    first = json.loads(process.stdout.readline())
+    waited = time.monotonic() - started
+    first_row_read.set()
+    rest = process.stdout.read().splitlines()
+    process.wait(timeout=10)
+    assert first["instanceId"] == "p1-0"
+    assert waited < 4  # not held back by pages 2 and 3, which the server held for 5 s
+    assert len(rest) == 249 and json.loads(rest[-1])["instanceId"] == "p3-49"
+    assert process.returncode == 0
