@@ -45,6 +45,9 @@ MEANINGS: dict[ExitCode, str] = {
 }
 
 # Worst first: errors outrank outcomes, failure outranks cancellation, timeout, running, success.
+# The line a Ctrl-C leaves on stderr, wherever it lands (while maxjob starts, in a command, after).
+INTERRUPTED_LINE = "maxjob: interrupted"
+
 SEVERITY = (
     ExitCode.ERROR,
     ExitCode.CREDENTIALS,

@@ -46,9 +46,9 @@ def main() -> None:
     except KeyboardInterrupt:
         import sys
 
-        from maxjob.exits import ExitCode
+        from maxjob.exits import INTERRUPTED_LINE, ExitCode
 
-        sys.stderr.write("maxjob: interrupted\n")
+        sys.stderr.write(INTERRUPTED_LINE + "\n")
         sys.stderr.flush()
         os._exit(ExitCode.INTERRUPTED)
 

@@ -257,7 +257,7 @@ def _whole_writes() -> None:
 def run(app: typer.Typer) -> NoReturn:
     """Run the app: usage errors as one line (plus a pointer to --help), exit status out."""
     from maxjob import shutdown
-    from maxjob.exits import ExitCode
+    from maxjob.exits import INTERRUPTED_LINE, ExitCode
 
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
@@ -283,7 +283,7 @@ def run(app: typer.Typer) -> NoReturn:
     if code == ExitCode.INTERRUPTED and not _interrupted:
         # Typer's own word for a Ctrl-C outside a command's work (during its imports): 130,
         # silently.
-        sys.stderr.write("maxjob: interrupted\n")
+        sys.stderr.write(INTERRUPTED_LINE + "\n")
     end(code)
 
 
@@ -294,13 +294,13 @@ _interrupted = False
 def fallen(exc: BaseException) -> tuple[tuple[str, ...], int]:
     """What an exception no command handled says on stderr, and its exit status: a closed
     stdout 141 (silently), Ctrl-C 130, a full disk under stdout 1, anything else a bug (1)."""
-    from maxjob.exits import ExitCode
+    from maxjob.exits import INTERRUPTED_LINE, ExitCode
 
     if isinstance(exc, BrokenPipeError):
         _silence_stdout()
         return (), ExitCode.BROKEN_PIPE
     if isinstance(exc, KeyboardInterrupt):
-        return ("maxjob: interrupted",), ExitCode.INTERRUPTED
+        return (INTERRUPTED_LINE,), ExitCode.INTERRUPTED
     if isinstance(exc, OSError) and _is_write(exc):  # the system's refusal, not a bug
         if not exc.filename:  # stdout: what is still buffered for it is dropped, said once
             _silence_stdout()
