@@ -1,9 +1,10 @@
 """`network.DirectPool`, the connections requests go through without a proxy, against a real
 server on 127.0.0.1: one connection reused for calls in turn, a connection the server closed while
 idle (or said it would close) replaced without a failed attempt, the framings of an answer (a
-length, chunks with trailers, the end of the connection), bytes after an answer never read as
-the next one's, no more connections than the pool's size, a close that wakes a call still
-waiting, and nothing sent once it is closed."""
+length, chunks with trailers, the end of the connection; and, as a property, any chunk sizes and
+any cuts of the bytes on the wire), bytes after an answer never read as the next one's, no more
+connections than the pool's size, a close that wakes a call still waiting, and nothing sent once
+it is closed."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import threading
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from maxjob import config
 from maxjob.api.client import MaxComputeClient, RetryNotice
@@ -234,3 +237,51 @@ def test_an_answer_that_is_not_http_is_told_from_one_cut_short(
     with client_for(server, max_attempts=1) as client, pytest.raises(MaxjobError) as failed:
         client.get_job_info("j1")
     assert words in failed.value.one_line()
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    chunked=st.booleans(),
+    chunk_sizes=st.lists(st.integers(1, 700), min_size=1, max_size=8),
+    cuts=st.lists(st.integers(1, 3000), max_size=6),
+    status=st.sampled_from(["success", "failed", "running"]),
+)
+def test_an_answer_cut_anywhere_on_the_wire_and_framed_either_way_reads_the_same(
+    servers: list[RawServer], chunked: bool, chunk_sizes: list[int], cuts: list[int], status: str
+) -> None:
+    """However the answer is framed (a length, or chunks of any sizes) and wherever the bytes are
+    cut into separate writes, the job read is the one sent, and the connection is reused."""
+
+    def answer(request_id: str) -> bytes:
+        body = job_body(request_id, status, note="é" * 300)
+        if not chunked:
+            return response(200, body)
+        pieces, at = [], 0
+        for size in chunk_sizes * (len(body) // sum(chunk_sizes) + 1):
+            if at >= len(body):
+                break
+            pieces.append(chunk(body[at : at + size]))
+            at += size
+        head = _head("HTTP/1.1 200 OK", "transfer-encoding: chunked")
+        return head + b"".join(pieces) + b"0\r\n\r\n"
+
+    def in_pieces(conn: Conn) -> None:
+        while (request := conn.read_request()) is not None:
+            whole = answer(request.instance_id or "?")
+            at = 0
+            for cut in sorted({c for c in cuts if c < len(whole)}):
+                if not conn.send(whole[at:cut]):
+                    return
+                time.sleep(0.001)
+                at = cut
+            if not conn.send(whole[at:]):
+                return
+
+    server = start(servers, in_pieces)
+    with client_for(server, max_attempts=1) as client:
+        for number in range(2):
+            info = client.get_job_info(f"j{number}")
+            assert (info.instance_id, info.status) == (f"j{number}", status)
+    assert server.connections == 1
