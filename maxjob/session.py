@@ -105,9 +105,11 @@ def open_client(
         )
 
     def on_retry(notice: RetryNotice) -> None:
+        # (A delay that rounds to 0.0s is said as what it is: at once.)
+        when = f"in {notice.delay:.1f}s" if notice.delay >= 0.05 else "at once"
         streams.message(
             f"maxjob: retrying {notice.subject} (attempt {notice.attempt + 1} of "
-            f"{notice.max_attempts}) in {notice.delay:.1f}s: {notice.reason}"
+            f"{notice.max_attempts}) {when}: {notice.reason}"
         )
 
     return MaxComputeClient(

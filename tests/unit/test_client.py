@@ -247,3 +247,26 @@ def test_parse_json_accepts_or_refuses_cleanly(body: bytes) -> None:
 )
 def test_parse_json_round_trips_valid_json(value: Any) -> None:
     assert parse_json(json.dumps(value).encode()) == value
+
+
+def test_a_retry_notice_says_when_and_a_retry_at_once_says_so() -> None:
+    import io
+
+    from maxjob.output.streams import Streams
+    from maxjob.session import ConnectionOptions, open_client
+
+    err = io.StringIO()
+    environ = {
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": "notice-id",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "notice-secret",
+        "MAXJOB_ENDPOINT": "http://127.0.0.1:9",
+    }
+    streams = Streams(io.StringIO(), err, environ=environ)
+    with open_client(ConnectionOptions(), streams) as client:
+        assert client._on_retry is not None
+        client._on_retry(RetryNotice("job j1", 1, 3, "refused", 0.01))
+        client._on_retry(RetryNotice("job j1", 2, 3, "refused", 0.4))
+    assert err.getvalue().splitlines()[-2:] == [
+        "maxjob: retrying job j1 (attempt 2 of 3) at once: refused",
+        "maxjob: retrying job j1 (attempt 3 of 3) in 0.4s: refused",
+    ]
