@@ -498,9 +498,6 @@ def _gave_up(error: TransientError, how: str) -> ServiceError:
     )
 
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
 class Origin(NamedTuple):
     """Where requests go, read once from the endpoint."""
 
@@ -521,7 +518,7 @@ def _origin(endpoint: str) -> Origin:
     port = parts.port
     name = host.split("%", 1)[0]
     netloc = f"[{name}]" if ":" in name else name
-    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+    if port is not None and port != network.DEFAULT_PORTS.get(scheme.encode("ascii")):
         netloc += f":{port}"
     prefix = quote(parts.path.rstrip("/"), safe="/%!$&'()*+,;=:@~")
     return Origin(scheme.encode("ascii"), host.encode("ascii"), port, prefix, netloc)

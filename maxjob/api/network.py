@@ -193,7 +193,8 @@ KEEPALIVE_EXPIRY = 5.0
 READ_SIZE = 64 * 1024
 # The most h11 holds of a header block (or trailers) not yet finished (httpcore's limit).
 MAX_INCOMPLETE = 100 * 1024
-_DEFAULT_PORTS = {b"http": 80, b"https": 443}
+# The schemes requests may use, and the port each goes to when the endpoint names none.
+DEFAULT_PORTS = {b"http": 80, b"https": 443}
 
 
 def direct_pool(ssl_context: ssl.SSLContext | None, size: int) -> Pool:
@@ -222,7 +223,7 @@ class DirectPool:
         self._closed = False
 
     def handle_request(self, request: Request) -> Response:
-        if request.scheme not in _DEFAULT_PORTS:
+        if request.scheme not in DEFAULT_PORTS:
             raise UnsupportedProtocol(f"the scheme {request.scheme.decode()!r} is not http(s)")
         wait = bounded(request.timeouts.get("pool"), PoolTimeout)
         if not self._slots.acquire(timeout=wait):  # (None: as long as it takes)
@@ -267,7 +268,7 @@ class DirectPool:
         return found
 
     def _opened(self, request: Request) -> _Connection:
-        port = request.port or _DEFAULT_PORTS[request.scheme]
+        port = request.port or DEFAULT_PORTS[request.scheme]
         context = self._ssl_context if request.scheme == b"https" else None
         if request.scheme == b"https" and context is None:
             raise ConnectError("no TLS context for an https request")

@@ -6,7 +6,6 @@ fresh date, nonce and signature on every request the client sends, so a retry is
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import secrets
@@ -28,17 +27,8 @@ def percent_encode(value: str) -> str:
 
 def canonical_query_string(params: Iterable[tuple[str, str]]) -> str:
     """Parameters sorted by name, names and values encoded, `name=value` joined by `&`."""
-    if isinstance(params, tuple):
-        return _canonical_query(params)  # (a request's query is encoded to send and to sign)
-    return _encoded_query(params)
-
-
-def _encoded_query(params: Iterable[tuple[str, str]]) -> str:
     encoded = sorted((percent_encode(name), percent_encode(value)) for name, value in params)
     return "&".join(f"{name}={value}" for name, value in encoded)
-
-
-_canonical_query = functools.lru_cache(maxsize=64)(_encoded_query)
 
 
 def headers_to_sign(headers: Mapping[str, str]) -> dict[str, str]:
